@@ -1,0 +1,65 @@
+//! `groupcheck serve`: the emulator as a local Groups API.
+
+use crate::emulator::{Emulator, EmulatorConfig};
+use crate::exit;
+use std::net::SocketAddr;
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+    /// Bearer token to require; without it any non-empty token is accepted.
+    #[arg(long, env = "SINCH_API_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Do not print a line per request.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+pub fn run(args: ServeArgs) -> u8 {
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("groupcheck serve: cannot start the runtime: {e}");
+            return exit::UNREACHABLE;
+        }
+    };
+    runtime.block_on(async {
+        let config = EmulatorConfig {
+            token: args.token.clone(),
+            log_requests: !args.quiet,
+            ..EmulatorConfig::default()
+        };
+        let emulator = match Emulator::start(config, args.addr).await {
+            Ok(e) => e,
+            Err(e) => {
+                eprintln!("groupcheck serve: cannot listen on {}: {e}", args.addr);
+                return exit::USAGE;
+            }
+        };
+        let auth = if args.token.is_some() {
+            "the configured Bearer token"
+        } else {
+            "any non-empty Bearer token"
+        };
+        eprintln!(
+            "groupcheck emulator listening on {}\n  base URL: {}/xms/v1/{{service_plan_id}}/groups (any service plan id)\n  auth: {auth}\n  Ctrl-C to stop",
+            emulator.addr(),
+            emulator.base_url()
+        );
+        tokio::select! {
+            result = emulator.wait() => match result {
+                Ok(()) => exit::OK,
+                Err(e) => {
+                    eprintln!("groupcheck serve: {e}");
+                    exit::UNREACHABLE
+                }
+            },
+            _ = tokio::signal::ctrl_c() => {
+                eprintln!("stopped");
+                exit::OK
+            }
+        }
+    })
+}

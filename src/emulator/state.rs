@@ -1,0 +1,55 @@
+//! The emulator's shared state: its configuration and one model store per service plan.
+
+use crate::model::Store;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+
+/// How the emulator behaves.
+#[derive(Debug, Clone)]
+pub struct EmulatorConfig {
+    /// The Bearer token to require; `None` accepts any non-empty token.
+    pub token: Option<String>,
+    /// Largest accepted request body, in bytes.
+    pub body_limit: usize,
+    /// Print one line per request to stderr (for `groupcheck serve`).
+    pub log_requests: bool,
+}
+
+impl Default for EmulatorConfig {
+    fn default() -> Self {
+        EmulatorConfig {
+            token: None,
+            body_limit: 8 * 1024 * 1024,
+            log_requests: false,
+        }
+    }
+}
+
+pub(crate) struct AppState {
+    pub config: EmulatorConfig,
+    plans: RwLock<HashMap<String, Arc<Mutex<Store>>>>,
+}
+
+impl AppState {
+    pub fn new(config: EmulatorConfig) -> Self {
+        AppState {
+            config,
+            plans: RwLock::new(HashMap::new()),
+        }
+    }
+
+    /// The store of a service plan, made on first use. Each plan has its own lock, so one plan's
+    /// traffic never waits on another's; within a plan, operations are serialised, so concurrent
+    /// updates of one group never lose an add or a remove.
+    pub fn plan(&self, plan: &str) -> Arc<Mutex<Store>> {
+        if let Some(store) = read(&self.plans).get(plan) {
+            return store.clone();
+        }
+        let mut plans = self.plans.write().unwrap_or_else(|e| e.into_inner());
+        plans.entry(plan.to_owned()).or_default().clone()
+    }
+}
+
+fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    lock.read().unwrap_or_else(|e| e.into_inner())
+}

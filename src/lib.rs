@@ -1,0 +1,8 @@
+//! groupcheck: a conformance gate, model-based explorer and load tester for the Sinch SMS Groups
+//! API, with an embedded emulator. See `ARCHITECTURE.md` for the map of modules.
+
+pub mod cli;
+pub mod emulator;
+pub mod exit;
+pub mod model;
+pub mod spec;

@@ -1,0 +1,12 @@
+//! The documented contract as data, compiled once: the JSON Schemas of `specs/schemas/`, the
+//! OpenAPI document and the rule catalogue of `specs/rules.yaml`. All are embedded in the binary,
+//! so groupcheck works from any directory.
+
+pub mod rules;
+pub mod schemas;
+
+pub use rules::{Catalogue, Level, Rule};
+pub use schemas::{SchemaViolation, Schemas};
+
+/// `specs/openapi.yaml`, as shipped.
+pub const OPENAPI_YAML: &str = include_str!("../../specs/openapi.yaml");
