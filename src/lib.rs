@@ -2,7 +2,9 @@
 //! API, with an embedded emulator. See `ARCHITECTURE.md` for the map of modules.
 
 pub mod cli;
+pub mod client;
 pub mod emulator;
 pub mod exit;
 pub mod model;
+pub mod scenario;
 pub mod spec;

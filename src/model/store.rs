@@ -29,7 +29,7 @@ pub struct Store {
 /// The list response: `page_size` is the number of groups on this page, `count` the total.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ListView {
-    pub page: u32,
+    pub page: u128,
     pub page_size: usize,
     pub count: usize,
     pub groups: Vec<GroupView>,
@@ -173,7 +173,9 @@ impl Store {
 
     /// `GET /groups`: newest first; `page_size` in the answer counts the groups returned.
     pub fn list(&self, query: ListQuery) -> ListView {
-        let skip = query.page as usize * query.page_size as usize;
+        // A page past the end (however large the number) skips everything.
+        let skip = usize::try_from(query.page.saturating_mul(u128::from(query.page_size)))
+            .unwrap_or(usize::MAX);
         let groups: Vec<GroupView> = self
             .order
             .values()

@@ -170,6 +170,10 @@ fn listing_is_newest_first_with_page_size_counting_the_page() {
     assert_eq!((beyond.page_size, beyond.count), (0, 5));
     assert!(beyond.groups.is_empty());
     assert_eq!(page(0, 0).page_size, 0);
+    // "0 or larger" with no maximum: a page number beyond any list is an empty page, echoed.
+    let far = page(u128::MAX, 100);
+    assert_eq!((far.page, far.page_size, far.count), (u128::MAX, 0, 5));
+    assert!(far.groups.is_empty());
 }
 
 #[test]
