@@ -1,10 +1,12 @@
 //! groupcheck: a conformance gate, model-based explorer and load tester for the Sinch SMS Groups
 //! API, with an embedded emulator. See `ARCHITECTURE.md` for the map of modules.
 
+pub mod check;
 pub mod cli;
 pub mod client;
 pub mod emulator;
 pub mod exit;
 pub mod model;
+pub mod report;
 pub mod scenario;
 pub mod spec;

@@ -1,12 +1,13 @@
 //! The command line: argument definitions and dispatch. Each command's work lives in its own
 //! module; this file only parses and routes, and is the one place that maps errors to exit codes.
 
+mod check;
 mod serve;
+mod target;
 mod validate;
 
 use crate::exit;
 use clap::{Parser, Subcommand};
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Debug, Parser)]
@@ -26,7 +27,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the conformance suite (scenarios/), or the scenario files named.
-    Check(NotBuilt),
+    Check(check::CheckArgs),
     /// Model-based random operation sequences, shrunk to a minimal reproducer on failure.
     Explore(NotBuilt),
     /// Run the emulator: a local, stateful Groups API.
@@ -66,6 +67,7 @@ pub fn main() -> ExitCode {
         }
     };
     let code = match cli.command {
+        Command::Check(args) => check::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Validate(args) => validate::run(args),
         other => {
@@ -82,6 +84,3 @@ pub fn main() -> ExitCode {
 pub(crate) fn show(path: &std::path::Path) -> String {
     path.display().to_string()
 }
-
-#[allow(dead_code)]
-pub(crate) type Paths = Vec<PathBuf>;

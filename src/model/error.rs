@@ -10,6 +10,12 @@ pub const SYNTAX_INVALID_PARAMETER_FORMAT: &str = "syntax_invalid_parameter_form
 pub const SYNTAX_CONSTRAINT_VIOLATION: &str = "syntax_constraint_violation";
 /// A referenced group id is unknown (child_groups, add_from_group, remove_from_group).
 pub const UNKNOWN_GROUP: &str = "unknown_group";
+/// The three documented 400 codes.
+pub const SYNTAX_CODES: [&str; 3] = [
+    SYNTAX_INVALID_JSON,
+    SYNTAX_INVALID_PARAMETER_FORMAT,
+    SYNTAX_CONSTRAINT_VIOLATION,
+];
 /// No documented code exists for 404; the emulator uses this one in its JSON body.
 pub const NOT_FOUND: &str = "not_found";
 

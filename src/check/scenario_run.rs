@@ -1,0 +1,331 @@
+//! Running one scenario: render each step, send it, judge the answer, capture variables, and
+//! always clean up: teardown steps run even after a failure, and every group the scenario created
+//! and did not delete is deleted at the end (the ledger records both).
+
+use super::RunContext;
+use super::judge::{self, Problem};
+use super::oracle::{Exchange, Oracle};
+use super::outcome::{Finding, ScenarioOutcome, Severity, StepRecord};
+use crate::client::ledger::Entry;
+use crate::client::{HttpRequest, Observation};
+use crate::scenario::template::{Vars, capture, render_str, render_value};
+use crate::scenario::{Expect, Operation, Scenario, Step};
+use crate::spec::{Catalogue, Level};
+use serde_json::Value;
+use std::time::Instant;
+
+/// A step rendered into a request.
+struct Rendered {
+    request: HttpRequest,
+    op: Option<Operation>,
+    group: Option<String>,
+    expect: Expect,
+}
+
+pub(super) async fn run(ctx: &RunContext, scenario: &Scenario, index: usize) -> ScenarioOutcome {
+    let started = Instant::now();
+    let mut vars: Vars = scenario.vars.clone();
+    vars.insert("run".into(), Value::String(ctx.run_tag.clone()));
+    vars.insert(
+        "uniq".into(),
+        Value::String(format!("{}{index:02}", ctx.run_tag)),
+    );
+    let fallback_rule = scenario
+        .rules
+        .first()
+        .cloned()
+        .unwrap_or_else(|| "http.answers".into());
+    let mut oracle = Oracle::new(scenario.serial);
+    let mut records = Vec::new();
+    let mut findings = Vec::new();
+    let mut error: Option<String> = None;
+    // Set once a step leaves the scenario unable to go on (later steps would only fail again);
+    // teardown steps still run.
+    let mut stopped = false;
+    let all_steps = scenario
+        .steps
+        .iter()
+        .map(|s| (s, false))
+        .chain(scenario.teardown.iter().map(|s| (s, true)));
+    for (step_index, (step, teardown)) in all_steps.enumerate() {
+        if !teardown && !stopped && ctx.cancelled() {
+            error = Some("the run was interrupted".into());
+            stopped = true;
+        }
+        if !teardown && stopped {
+            continue;
+        }
+        for i in 0..step.repeat.unwrap_or(1) {
+            vars.insert("i".into(), Value::from(i));
+            let rendered = match render(step, &vars) {
+                Ok(r) => r,
+                Err(message) => {
+                    if !teardown {
+                        error.get_or_insert(format!(
+                            "step '{}' (line {}): {message}",
+                            step.label(),
+                            step.line
+                        ));
+                        stopped = true;
+                    }
+                    break;
+                }
+            };
+            let step_started = Instant::now();
+            let answer = ctx.client.send(&rendered.request).await;
+            records.push(StepRecord {
+                index: step_index,
+                label: step.label(),
+                line: step.line,
+                operation: rendered.op.map(|o| o.name().to_owned()),
+                method: rendered.request.method.clone(),
+                path: rendered.request.path.clone(),
+                status: answer.as_ref().ok().map(|o| o.status),
+                elapsed_ms: step_started.elapsed().as_secs_f64() * 1000.0,
+                teardown,
+            });
+            let place = |problems: Vec<Problem>| -> Vec<Finding> {
+                place(ctx, step, step_index, &rendered, problems)
+            };
+            let obs = match answer {
+                Ok(obs) => obs,
+                Err(e) => {
+                    findings.extend(place(vec![Problem::new("http.answers", e.to_string())]));
+                    stopped |= !teardown;
+                    break;
+                }
+            };
+            let mut problems = judge::automatic(rendered.op, &obs);
+            problems.extend(judge::expectations(
+                &rendered.expect,
+                rendered.op,
+                &obs,
+                &fallback_rule,
+            ));
+            if let Some(op) = rendered.op {
+                problems.extend(oracle.observe(&Exchange {
+                    op,
+                    group: rendered.group.as_deref(),
+                    query: &rendered.request.query,
+                    body: rendered.request.body.as_deref(),
+                    auth: rendered.request.auth,
+                    obs: &obs,
+                }));
+            }
+            dedupe(&mut problems);
+            let step_failed = !problems.is_empty();
+            findings.extend(place(problems));
+            record_in_ledger(ctx, scenario, &rendered, &obs);
+            if let Err(message) = captures(step, &obs, &mut vars) {
+                // Later steps depend on what this one should have returned. When the step already
+                // failed, that failure is the report; otherwise the scenario itself is wrong.
+                if !teardown {
+                    if !step_failed {
+                        error.get_or_insert(format!(
+                            "step '{}' (line {}): {message}",
+                            step.label(),
+                            step.line
+                        ));
+                    }
+                    stopped = true;
+                }
+                break;
+            }
+        }
+    }
+    let leftovers = cleanup(ctx, scenario, &oracle).await;
+    let verdict = ScenarioOutcome::verdict_of(&findings, &error);
+    ScenarioOutcome {
+        file: scenario.file.display().to_string(),
+        name: scenario.name.clone(),
+        rules: scenario.rules.clone(),
+        verdict,
+        steps: records,
+        findings,
+        error,
+        leftovers,
+        duration_ms: started.elapsed().as_secs_f64() * 1000.0,
+    }
+}
+
+fn render(step: &Step, vars: &Vars) -> Result<Rendered, String> {
+    let group = match (&step.request, &step.group) {
+        (Some(op), g) if op.takes_group() => {
+            Some(render_str(g.as_deref().unwrap_or("{group_id}"), vars)?)
+        }
+        _ => None,
+    };
+    let (method, path) = match (&step.request, &step.method, &step.path) {
+        (Some(op), _, _) => (
+            op.method().to_owned(),
+            op.path(group.as_deref().unwrap_or("")),
+        ),
+        (None, Some(m), Some(p)) => (m.to_ascii_uppercase(), render_str(p, vars)?),
+        _ => return Err("a step needs `request` or `method` and `path`".into()),
+    };
+    let (op, group) = match step.request {
+        Some(op) => (Some(op), group),
+        None => Operation::classify(&method, &path).map_or((None, None), |(op, g)| (Some(op), g)),
+    };
+    let mut query = Vec::new();
+    for (k, v) in &step.query {
+        let value = match render_value(v, vars)? {
+            Value::String(s) => s,
+            other => other.to_string(),
+        };
+        query.push((k.clone(), value));
+    }
+    let body = match (&step.body, &step.raw_body) {
+        (Some(b), _) => {
+            Some(serde_json::to_vec(&render_value(b, vars)?).map_err(|e| e.to_string())?)
+        }
+        (None, Some(raw)) => Some(render_str(raw, vars)?.into_bytes()),
+        (None, None) => None,
+    };
+    let mut headers = Vec::new();
+    for (k, v) in &step.headers {
+        headers.push((k.clone(), render_str(v, vars)?));
+    }
+    Ok(Rendered {
+        request: HttpRequest {
+            method,
+            path,
+            query,
+            headers,
+            body,
+            auth: step.auth,
+        },
+        op,
+        group,
+        expect: render_expect(&step.expect, vars)?,
+    })
+}
+
+fn render_expect(expect: &Expect, vars: &Vars) -> Result<Expect, String> {
+    let value = |v: &Option<Value>| v.as_ref().map(|v| render_value(v, vars)).transpose();
+    let mut out = expect.clone();
+    out.body = value(&expect.body)?;
+    out.body_exact = value(&expect.body_exact)?;
+    out.members = value(&expect.members)?;
+    for m in &mut out.matches {
+        m.equals = value(&m.equals)?;
+        if let Some(options) = &m.one_of {
+            m.one_of = Some(
+                options
+                    .iter()
+                    .map(|o| render_value(o, vars))
+                    .collect::<Result<_, _>>()?,
+            );
+        }
+    }
+    Ok(out)
+}
+
+fn captures(step: &Step, obs: &Observation, vars: &mut Vars) -> Result<(), String> {
+    if step.capture.is_empty() && step.collect.is_empty() {
+        return Ok(());
+    }
+    let body = obs
+        .json()
+        .ok_or("cannot capture from a body that is not JSON")?;
+    for (name, pointer) in &step.capture {
+        let value = capture(&body, pointer)
+            .ok_or_else(|| format!("cannot capture {name}: {pointer} is not in the response"))?;
+        vars.insert(name.clone(), value);
+    }
+    for (name, pointer) in &step.collect {
+        let value = capture(&body, pointer)
+            .ok_or_else(|| format!("cannot collect {name}: {pointer} is not in the response"))?;
+        match vars
+            .entry(name.clone())
+            .or_insert_with(|| Value::Array(Vec::new()))
+        {
+            Value::Array(items) => items.push(value),
+            other => *other = Value::Array(vec![value]),
+        }
+    }
+    Ok(())
+}
+
+fn dedupe(problems: &mut Vec<Problem>) {
+    let mut seen = std::collections::HashSet::new();
+    problems.retain(|p| seen.insert((p.rule.clone(), p.message.clone())));
+}
+
+fn place(
+    ctx: &RunContext,
+    step: &Step,
+    index: usize,
+    rendered: &Rendered,
+    problems: Vec<Problem>,
+) -> Vec<Finding> {
+    let catalogue = Catalogue::get();
+    problems
+        .into_iter()
+        .map(|p| {
+            let (level, statement) = catalogue.find(&p.rule).map_or(
+                (
+                    Level::Must,
+                    format!("(rule {} is not in the catalogue)", p.rule),
+                ),
+                |r| (r.level, r.statement.clone()),
+            );
+            Finding {
+                severity: Severity::of(level, ctx.profile),
+                rule: p.rule,
+                level,
+                statement,
+                step: index,
+                step_label: step.label(),
+                line: step.line,
+                operation: rendered.op.map(|o| o.name().to_owned()),
+                message: p.message,
+                pointer: p.pointer,
+                diff: p.diff,
+                reproducer: Some(ctx.client.curl(&rendered.request)),
+            }
+        })
+        .collect()
+}
+
+fn record_in_ledger(ctx: &RunContext, scenario: &Scenario, rendered: &Rendered, obs: &Observation) {
+    let Some(ledger) = &ctx.ledger else { return };
+    let success = (200..300).contains(&obs.status);
+    let target = ctx.client.target();
+    match (rendered.op, success) {
+        (Some(Operation::Create), true) => {
+            if let Some(id) = obs
+                .json()
+                .and_then(|b| b.get("id").and_then(Value::as_str).map(str::to_owned))
+            {
+                ledger.record(&Entry::Created {
+                    base_url: target.base_url.clone(),
+                    service_plan_id: target.service_plan_id.clone(),
+                    id,
+                    scenario: scenario.file.display().to_string(),
+                });
+            }
+        }
+        (Some(Operation::Delete), true) => {
+            if let Some(id) = &rendered.group {
+                ledger.record(&Entry::Deleted {
+                    service_plan_id: target.service_plan_id.clone(),
+                    id: id.clone(),
+                });
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Delete every group the scenario created and did not delete. Returns the ids that could not be
+/// deleted.
+async fn cleanup(ctx: &RunContext, _scenario: &Scenario, oracle: &Oracle) -> Vec<String> {
+    let mut leftovers = Vec::new();
+    for id in oracle.live_ids() {
+        if super::delete_group(ctx, &id).await.is_err() {
+            leftovers.push(id);
+        }
+    }
+    leftovers
+}

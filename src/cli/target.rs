@@ -1,0 +1,108 @@
+//! Resolving the target from flags and the environment, in one place: a remote URL with its
+//! service plan and token, or (without `--target`) the embedded emulator started in-process.
+
+use crate::client::{Client, ClientConfig, Secret, Target};
+use crate::emulator::{Emulator, EmulatorConfig};
+use std::time::Duration;
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct TargetArgs {
+    /// Base URL of the Groups API to check (e.g. https://us.sms.api.sinch.com). Without it, the
+    /// embedded emulator is started and checked.
+    #[arg(long, env = "GROUPCHECK_TARGET")]
+    pub target: Option<String>,
+    /// Service plan id for the paths /xms/v1/{service_plan_id}/groups.
+    #[arg(long, env = "SINCH_SERVICE_PLAN_ID")]
+    pub service_plan_id: Option<String>,
+    /// API token sent as a Bearer token; never printed.
+    #[arg(long, env = "SINCH_API_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Per-request timeout in seconds, body included.
+    #[arg(long, default_value_t = 30.0)]
+    pub timeout: f64,
+    /// Connect timeout in seconds.
+    #[arg(long, default_value_t = 10.0)]
+    pub connect_timeout: f64,
+    /// Largest response body read, in MiB.
+    #[arg(long, default_value_t = 64)]
+    pub body_cap_mib: usize,
+}
+
+/// The target of a run; keeps the embedded emulator alive while it is used.
+pub struct Resolved {
+    pub client: Client,
+    /// How reports name the target.
+    pub label: String,
+    pub emulator: Option<Emulator>,
+}
+
+impl TargetArgs {
+    fn client_config(&self) -> Result<ClientConfig, String> {
+        let secs = |v: f64, what: &str| {
+            (v.is_finite() && v > 0.0)
+                .then(|| Duration::from_secs_f64(v))
+                .ok_or(format!("--{what} must be a positive number of seconds"))
+        };
+        Ok(ClientConfig {
+            timeout: secs(self.timeout, "timeout")?,
+            connect_timeout: secs(self.connect_timeout, "connect-timeout")?,
+            body_cap: self.body_cap_mib.max(1) * 1024 * 1024,
+            ..ClientConfig::default()
+        })
+    }
+
+    /// Start the emulator or check the remote settings. Errors are usage errors (exit 2).
+    pub async fn resolve(&self) -> Result<Resolved, String> {
+        let config = self.client_config()?;
+        match &self.target {
+            None => {
+                let token = format!("gc-{:032x}", rand::random::<u128>());
+                let emulator = Emulator::start_local(EmulatorConfig {
+                    token: Some(token.clone()),
+                    ..EmulatorConfig::default()
+                })
+                .await
+                .map_err(|e| format!("cannot start the embedded emulator: {e}"))?;
+                let target = Target {
+                    base_url: emulator.base_url(),
+                    service_plan_id: self
+                        .service_plan_id
+                        .clone()
+                        .unwrap_or_else(|| "groupcheck".into()),
+                    token: Secret::new(token),
+                };
+                let label = format!("embedded emulator ({})", emulator.base_url());
+                Ok(Resolved {
+                    client: Client::new(target, config)?,
+                    label,
+                    emulator: Some(emulator),
+                })
+            }
+            Some(url) => {
+                let base = url.trim_end_matches('/').to_owned();
+                let parsed = reqwest::Url::parse(&base)
+                    .map_err(|e| format!("--target '{base}' is not a URL: {e}"))?;
+                if !matches!(parsed.scheme(), "http" | "https") {
+                    return Err(format!("--target '{base}' must be an http or https URL"));
+                }
+                let plan = self.service_plan_id.clone().ok_or(
+                    "--target needs a service plan id: --service-plan-id or SINCH_SERVICE_PLAN_ID",
+                )?;
+                let token = self
+                    .token
+                    .clone()
+                    .ok_or("--target needs a token: --token or SINCH_API_TOKEN")?;
+                let target = Target {
+                    base_url: base.clone(),
+                    service_plan_id: plan,
+                    token: Secret::new(token),
+                };
+                Ok(Resolved {
+                    client: Client::new(target, config)?,
+                    label: base,
+                    emulator: None,
+                })
+            }
+        }
+    }
+}

@@ -1,0 +1,201 @@
+//! The console: live progress on stderr (a bar when it is a terminal), each finished scenario,
+//! every failure with its rule, step, diff and reproducer, and the summary. Colour follows
+//! `NO_COLOR` and the terminal.
+
+use crate::check::Event;
+use crate::check::outcome::{Finding, Profile, RunOutcome, ScenarioOutcome, Severity, Verdict};
+use console::Style;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::path::{Path, PathBuf};
+
+pub struct Console {
+    quiet: bool,
+    bar: ProgressBar,
+}
+
+impl Console {
+    pub fn new(quiet: bool) -> Console {
+        if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+            console::set_colors_enabled(false);
+            console::set_colors_enabled_stderr(false);
+        }
+        let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} scenarios {msg}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        Console { quiet, bar }
+    }
+
+    pub fn header(&self, target: &str, scenarios: usize, profile: Profile) {
+        if !self.quiet {
+            let profile = match profile {
+                Profile::Default => "default",
+                Profile::Strict => "strict",
+            };
+            eprintln!(
+                "{} {scenarios} scenarios against {target} (profile {profile})",
+                Style::new().bold().apply_to("groupcheck check:")
+            );
+        }
+    }
+
+    pub fn event(&self, event: Event) {
+        match event {
+            Event::Started { total } => {
+                self.bar.set_length(total as u64);
+                self.bar
+                    .enable_steady_tick(std::time::Duration::from_millis(120));
+            }
+            Event::Finished(outcome) => {
+                self.bar.inc(1);
+                if !self.quiet || outcome.verdict >= Verdict::Failed {
+                    if self.bar.is_hidden() {
+                        eprintln!("{}", scenario_line(outcome));
+                    } else {
+                        self.bar.println(scenario_line(outcome));
+                    }
+                }
+            }
+        }
+    }
+
+    pub fn finish(&self, outcome: &RunOutcome) {
+        self.bar.finish_and_clear();
+        let failures: Vec<(&ScenarioOutcome, &Finding)> = outcome
+            .scenarios
+            .iter()
+            .flat_map(|s| s.findings.iter().map(move |f| (s, f)))
+            .filter(|(_, f)| !self.quiet || f.severity == Severity::Failure)
+            .collect();
+        for (scenario, finding) in failures {
+            eprintln!("\n{}", render_finding(scenario, finding));
+        }
+        for s in outcome.scenarios.iter().filter(|s| s.error.is_some()) {
+            eprintln!(
+                "\n{} {} ({}): {}",
+                Style::new().red().bold().apply_to("error:"),
+                s.name,
+                s.file,
+                s.error.as_deref().unwrap_or("")
+            );
+        }
+        let t = outcome.totals();
+        let verdict = if outcome.exit_code() == 0 {
+            Style::new().green().bold().apply_to("PASSED")
+        } else {
+            Style::new().red().bold().apply_to("FAILED")
+        };
+        eprintln!(
+            "\n{verdict}: {} scenarios: {} passed, {} warned, {} failed, {} errors · {} failures, {} warnings, {} notes · {} requests in {:.2} s",
+            t.scenarios,
+            t.passed,
+            t.warned,
+            t.failed,
+            t.errors,
+            t.failures,
+            t.warnings,
+            t.notes,
+            t.requests,
+            outcome.duration_ms / 1000.0
+        );
+        if let Some(reason) = &outcome.aborted {
+            eprintln!(
+                "{} {reason}",
+                Style::new().yellow().bold().apply_to("aborted:")
+            );
+        }
+    }
+
+    pub fn reports(&self, dir: &Path, files: &[PathBuf]) {
+        let names: Vec<String> = files
+            .iter()
+            .filter_map(|f| f.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .collect();
+        eprintln!(
+            "reports: {}/ ({}, ledger.jsonl)",
+            dir.display(),
+            names.join(", ")
+        );
+    }
+}
+
+fn scenario_line(s: &ScenarioOutcome) -> String {
+    let (mark, style) = match s.verdict {
+        Verdict::Passed => ("✓", Style::new().green()),
+        Verdict::Warned => ("!", Style::new().yellow()),
+        Verdict::Failed => ("✗", Style::new().red()),
+        Verdict::Error => ("E", Style::new().red().bold()),
+    };
+    format!(
+        "  {} {} {} {}",
+        style.apply_to(mark),
+        s.name,
+        Style::new().dim().apply_to(format!("({})", s.file)),
+        Style::new()
+            .dim()
+            .apply_to(format!("{:.0} ms", s.duration_ms))
+    )
+}
+
+/// One finding, as a person acts on it: the rule and its statement, where, what, the diff, and
+/// how to reproduce it.
+pub fn render_finding(scenario: &ScenarioOutcome, f: &Finding) -> String {
+    let (word, style) = match f.severity {
+        Severity::Failure => ("FAIL", Style::new().red().bold()),
+        Severity::Warning => ("WARN", Style::new().yellow().bold()),
+        Severity::Note => ("NOTE", Style::new().cyan().bold()),
+    };
+    let mut out = format!(
+        "{} {} [{}] {}\n  at {}:{} step {} \"{}\"{}\n  {}",
+        style.apply_to(word),
+        Style::new().bold().apply_to(&f.rule),
+        f.level,
+        Style::new().dim().apply_to(&f.statement),
+        scenario.file,
+        f.line,
+        f.step + 1,
+        f.step_label,
+        f.operation
+            .as_deref()
+            .map(|o| format!(" ({o})"))
+            .unwrap_or_default(),
+        f.message
+    );
+    if let Some(pointer) = &f.pointer {
+        out.push_str(&format!(
+            " {}",
+            Style::new().dim().apply_to(format!(
+                "[at {}]",
+                if pointer.is_empty() { "/" } else { pointer }
+            ))
+        ));
+    }
+    if let Some(diff) = &f.diff {
+        out.push('\n');
+        for line in diff.lines() {
+            let styled = if line.starts_with("---") || line.starts_with("+++") {
+                Style::new().bold().apply_to(line)
+            } else if line.starts_with('-') {
+                Style::new().red().apply_to(line)
+            } else if line.starts_with('+') {
+                Style::new().green().apply_to(line)
+            } else if line.starts_with("@@") {
+                Style::new().cyan().apply_to(line)
+            } else {
+                Style::new().apply_to(line)
+            };
+            out.push_str(&format!("    {styled}\n"));
+        }
+        out.pop();
+    }
+    if let Some(curl) = &f.reproducer {
+        out.push_str(&format!(
+            "\n  reproduce:\n    {}",
+            curl.replace('\n', "\n    ")
+        ));
+    }
+    out
+}
