@@ -2,6 +2,7 @@
 //! module; this file only parses and routes, and is the one place that maps errors to exit codes.
 
 mod check;
+mod cleanup;
 mod serve;
 mod target;
 mod validate;
@@ -43,7 +44,7 @@ pub enum Command {
     /// Check a JSON document against a named schema of specs/schemas.
     Validate(validate::ValidateArgs),
     /// Delete what a run created, from its ledger.
-    Cleanup(NotBuilt),
+    Cleanup(cleanup::CleanupArgs),
 }
 
 /// Arguments of a command that is not built yet.
@@ -68,6 +69,7 @@ pub fn main() -> ExitCode {
     };
     let code = match cli.command {
         Command::Check(args) => check::run(args),
+        Command::Cleanup(args) => cleanup::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Validate(args) => validate::run(args),
         other => {

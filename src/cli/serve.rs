@@ -12,6 +12,9 @@ pub struct ServeArgs {
     /// Bearer token to require; without it any non-empty token is accepted.
     #[arg(long, env = "SINCH_API_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
+    /// Inject a defect (repeatable), to see the gate catch it.
+    #[arg(long = "fault", value_enum)]
+    pub faults: Vec<crate::emulator::Fault>,
     /// Do not print a line per request.
     #[arg(long, short)]
     pub quiet: bool,
@@ -29,6 +32,7 @@ pub fn run(args: ServeArgs) -> u8 {
         let config = EmulatorConfig {
             token: args.token.clone(),
             log_requests: !args.quiet,
+            faults: args.faults.clone(),
             ..EmulatorConfig::default()
         };
         let emulator = match Emulator::start(config, args.addr).await {
@@ -43,6 +47,9 @@ pub fn run(args: ServeArgs) -> u8 {
         } else {
             "any non-empty Bearer token"
         };
+        for fault in &args.faults {
+            eprintln!("injected fault: {}", fault.name());
+        }
         eprintln!(
             "groupcheck emulator listening on {}\n  base URL: {}/xms/v1/{{service_plan_id}}/groups (any service plan id)\n  auth: {auth}\n  Ctrl-C to stop",
             emulator.addr(),

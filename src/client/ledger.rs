@@ -32,8 +32,14 @@ pub struct Ledger {
 }
 
 impl Ledger {
+    /// Open for appending (creating it if needed). A file whose last line lacks its newline (a
+    /// run killed mid-write, or one written by hand) gets one first, so entries never merge.
     pub fn create(path: &Path) -> std::io::Result<Ledger> {
-        let file = OpenOptions::new().create(true).append(true).open(path)?;
+        let unterminated = std::fs::read(path).is_ok_and(|b| b.last().is_some_and(|&c| c != b'\n'));
+        let mut file = OpenOptions::new().create(true).append(true).open(path)?;
+        if unterminated {
+            file.write_all(b"\n")?;
+        }
         Ok(Ledger {
             path: path.to_owned(),
             file: Mutex::new(file),

@@ -12,9 +12,11 @@
 //!
 //! The HTTP layer lives in [`routes`]; this file starts and stops the server.
 
+pub mod faults;
 mod routes;
 mod state;
 
+pub use faults::Fault;
 pub use state::EmulatorConfig;
 
 use std::net::SocketAddr;

@@ -4,10 +4,12 @@
 //! Order of checks for a request: 401 (auth) → 404/405 (routing) → 413/415 (body) → 400 (parse and
 //! validate) → 404 (unknown id) → 403 (unknown referenced group).
 
+use super::faults::Fault;
 use super::state::{AppState, EmulatorConfig};
 use crate::model::request::parse_body;
 use crate::model::{
-    ApiError, CreateRequest, ListQuery, Millis, ReplaceRequest, Store, UpdateRequest, id,
+    ApiError, CreateRequest, ListQuery, Millis, NameChange, ReplaceRequest, Store, UpdateRequest,
+    id,
 };
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -50,11 +52,24 @@ async fn create(
 ) -> Response {
     let result = json_body(&headers, body).and_then(|b| {
         let request = CreateRequest::from_json(&b)?;
+        let sent = b
+            .get("members")
+            .and_then(|m| m.as_array())
+            .map_or(0, Vec::len);
         let now = now();
         let id = id::ulid(now, rand::random());
-        lock(&s.plan(&plan)).create(request, id, now)
+        let mut view = lock(&s.plan(&plan)).create(request, id, now)?;
+        if s.config.has(Fault::DuplicatesCounted) {
+            view.size = sent;
+        }
+        Ok(view)
     });
-    respond(StatusCode::CREATED, result)
+    let status = if s.config.has(Fault::CreateReturns200) {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    respond(status, result)
 }
 
 async fn list(State(s): Shared, Path(plan): Path<String>, RawQuery(q): RawQuery) -> Response {
@@ -81,8 +96,21 @@ async fn update(
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let result = json_body(&headers, body).and_then(|b| {
-        let request = UpdateRequest::from_json(&b)?;
-        lock(&s.plan(&plan)).update(&id, request, now())
+        let mut request = UpdateRequest::from_json(&b)?;
+        if s.config.has(Fault::NullNameIgnored) && request.name == NameChange::Clear {
+            request.name = NameChange::Keep;
+        }
+        let store = s.plan(&plan);
+        let mut store = lock(&store);
+        if s.config.has(Fault::RemovesBeforeAdds) {
+            let removes = UpdateRequest {
+                remove: std::mem::take(&mut request.remove),
+                remove_from_group: request.remove_from_group.take(),
+                ..UpdateRequest::default()
+            };
+            store.update(&id, removes, now())?;
+        }
+        store.update(&id, request, now())
     });
     respond(StatusCode::OK, result)
 }

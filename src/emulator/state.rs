@@ -1,5 +1,6 @@
 //! The emulator's shared state: its configuration and one model store per service plan.
 
+use super::faults::Fault;
 use crate::model::Store;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
@@ -13,6 +14,14 @@ pub struct EmulatorConfig {
     pub body_limit: usize,
     /// Print one line per request to stderr (for `groupcheck serve`).
     pub log_requests: bool,
+    /// Defects to inject (none for a faithful emulator).
+    pub faults: Vec<Fault>,
+}
+
+impl EmulatorConfig {
+    pub fn has(&self, fault: Fault) -> bool {
+        self.faults.contains(&fault)
+    }
 }
 
 impl Default for EmulatorConfig {
@@ -21,6 +30,7 @@ impl Default for EmulatorConfig {
             token: None,
             body_limit: 8 * 1024 * 1024,
             log_requests: false,
+            faults: Vec::new(),
         }
     }
 }

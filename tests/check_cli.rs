@@ -1,0 +1,272 @@
+//! `groupcheck check` as a CI user meets it: exit codes 0/1/2/3, a failure that names the rule,
+//! the step and the diff, the token never printed, and `cleanup` from a ledger.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+const TOKEN: &str = "s3cret-token-for-tests";
+
+/// `groupcheck serve` on an ephemeral port, killed on drop.
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Server {
+    fn start(faults: &[&str]) -> Server {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_groupcheck"));
+        cmd.args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--token",
+            TOKEN,
+            "--quiet",
+        ]);
+        for f in faults {
+            cmd.args(["--fault", f]);
+        }
+        let mut child = cmd
+            .stderr(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let mut lines = BufReader::new(stderr).lines();
+        let url = loop {
+            let line = lines.next().expect("serve printed its address").unwrap();
+            if let Some(addr) = line.strip_prefix("groupcheck emulator listening on ") {
+                break format!("http://{}", addr.trim());
+            }
+        };
+        std::thread::spawn(move || for _ in lines {});
+        Server { child, url }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("gc-check-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn groupcheck(args: &[&str]) -> (i32, String) {
+    let out: Output = Command::new(env!("CARGO_BIN_EXE_groupcheck"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .env_remove("SINCH_API_TOKEN")
+        .env_remove("SINCH_SERVICE_PLAN_ID")
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.code().unwrap_or(-1), text)
+}
+
+fn scenario() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios/update/add-before-remove.yaml")
+        .display()
+        .to_string()
+}
+
+#[test]
+fn a_broken_must_rule_exits_1_naming_rule_step_and_diff() {
+    let server = Server::start(&["removes-before-adds"]);
+    let reports = tmp("broken");
+    let (code, out) = groupcheck(&[
+        "check",
+        &scenario(),
+        "--target",
+        &server.url,
+        "--service-plan-id",
+        "P1",
+        "--token",
+        TOKEN,
+        "--report-dir",
+        reports.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("FAIL update.add-before-remove [must]"),
+        "{out}"
+    );
+    assert!(
+        out.contains("add-before-remove.yaml:"),
+        "names the file and line: {out}"
+    );
+    assert!(
+        out.contains("\"add two, remove one of them\""),
+        "names the step: {out}"
+    );
+    assert!(
+        out.contains("--- expected") && out.contains("+++ actual"),
+        "shows a diff: {out}"
+    );
+    assert!(
+        out.contains("-  \"size\": 3") && out.contains("+  \"size\": 4"),
+        "{out}"
+    );
+    assert!(out.contains("curl -i -X POST"), "gives a reproducer: {out}");
+    assert!(!out.contains(TOKEN), "the token never prints");
+    for file in std::fs::read_dir(&reports).unwrap() {
+        let text = std::fs::read_to_string(file.unwrap().path()).unwrap();
+        assert!(!text.contains(TOKEN), "the token never reaches a report");
+    }
+}
+
+#[test]
+fn a_correct_target_passes_with_exit_0() {
+    let server = Server::start(&[]);
+    let reports = tmp("ok");
+    let (code, out) = groupcheck(&[
+        "check",
+        &scenario(),
+        "--target",
+        &server.url,
+        "--service-plan-id",
+        "P1",
+        "--token",
+        TOKEN,
+        "--report-dir",
+        reports.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(reports.join("summary.json").exists());
+    assert!(reports.join("ledger.jsonl").exists());
+}
+
+#[test]
+fn an_unreachable_target_exits_3() {
+    let reports = tmp("unreachable");
+    let (code, out) = groupcheck(&[
+        "check",
+        &scenario(),
+        "--target",
+        "http://127.0.0.1:1",
+        "--service-plan-id",
+        "P",
+        "--token",
+        "T",
+        "--connect-timeout",
+        "2",
+        "--report-dir",
+        reports.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 3, "{out}");
+    assert!(out.contains("unreachable"), "{out}");
+}
+
+#[test]
+fn a_malformed_scenario_exits_2_with_file_line_and_column() {
+    let dir = tmp("malformed");
+    let file = dir.join("bad.yaml");
+    std::fs::write(
+        &file,
+        "name: bad\nsteps:\n  - request: create\n    expect:\n      status: [201, x]\n",
+    )
+    .unwrap();
+    let (code, out) = groupcheck(&["check", file.to_str().unwrap()]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("bad.yaml:5:"), "{out}");
+    let (code, out) = groupcheck(&[
+        "check",
+        "--target",
+        "http://x",
+        "scenarios/update/add-before-remove.yaml",
+    ]);
+    assert_eq!(
+        code, 2,
+        "a remote target without plan and token is a usage error: {out}"
+    );
+}
+
+#[test]
+fn cleanup_deletes_exactly_what_the_ledger_left() {
+    let server = Server::start(&[]);
+    let client = reqwest::blocking::Client::new();
+    let groups = format!("{}/xms/v1/P9/groups", server.url);
+    let create = |name: &str| -> String {
+        let r: serde_json::Value = client
+            .post(&groups)
+            .bearer_auth(TOKEN)
+            .json(&serde_json::json!({"name": name}))
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        r["id"].as_str().unwrap().to_owned()
+    };
+    let (ours, deleted, foreign) = (create("ours"), create("gone"), create("not-ours"));
+    let dir = tmp("cleanup");
+    let ledger = dir.join("ledger.jsonl");
+    let line = |event: &str, id: &str| {
+        format!(
+            r#"{{"event":"{event}","base_url":"{}","service_plan_id":"P9","id":"{id}","scenario":"s"}}"#,
+            server.url
+        )
+    };
+    std::fs::write(
+        &ledger,
+        [
+            line("created", &ours),
+            line("created", &deleted),
+            format!(r#"{{"event":"deleted","service_plan_id":"P9","id":"{deleted}"}}"#),
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    let (code, out) = groupcheck(&[
+        "cleanup",
+        "--ledger",
+        ledger.to_str().unwrap(),
+        "--target",
+        &server.url,
+        "--service-plan-id",
+        "P9",
+        "--token",
+        TOKEN,
+    ]);
+    assert_eq!(code, 0, "{out}");
+    let status = |id: &str| {
+        client
+            .get(format!("{groups}/{id}"))
+            .bearer_auth(TOKEN)
+            .send()
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    assert_eq!(status(&ours), 404, "the outstanding group is deleted");
+    assert_eq!(
+        status(&foreign),
+        200,
+        "a group the ledger does not name is untouched"
+    );
+    let (code, out) = groupcheck(&[
+        "cleanup",
+        "--ledger",
+        ledger.to_str().unwrap(),
+        "--target",
+        &server.url,
+        "--service-plan-id",
+        "P9",
+        "--token",
+        TOKEN,
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("nothing to delete"),
+        "the ledger records the cleanup: {out}"
+    );
+}
