@@ -270,3 +270,100 @@ fn cleanup_deletes_exactly_what_the_ledger_left() {
         "the ledger records the cleanup: {out}"
     );
 }
+
+#[test]
+fn ctrl_c_deletes_every_group_in_the_ledger_and_nothing_else() {
+    let server = Server::start(&[]);
+    let client = reqwest::blocking::Client::new();
+    let groups = format!("{}/xms/v1/P7/groups", server.url);
+    let foreign: serde_json::Value = client
+        .post(&groups)
+        .bearer_auth(TOKEN)
+        .json(&serde_json::json!({"name": "not-ours"}))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let dir = tmp("sigint");
+    let scenario = dir.join("slow.yaml");
+    std::fs::write(
+        &scenario,
+        "name: many creates\nsteps:\n  - request: create\n    repeat: 100000\n    body: {name: \"{uniq}-{i}\", members: [\"46700000001\"]}\n",
+    )
+    .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_groupcheck"))
+        .args([
+            "check",
+            scenario.to_str().unwrap(),
+            "--target",
+            &server.url,
+            "--service-plan-id",
+            "P7",
+            "--token",
+            TOKEN,
+            "--quiet",
+        ])
+        .arg("--report-dir")
+        .arg(&dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let ledger = dir.join("ledger.jsonl");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while std::fs::read_to_string(&ledger).map_or(0, |t| t.lines().count()) < 20 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the run never created groups"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "an interrupted run exits 3: {stderr}"
+    );
+    let text = std::fs::read_to_string(&ledger).unwrap();
+    let mut created = Vec::new();
+    let mut deleted = std::collections::HashSet::new();
+    for line in text.lines() {
+        let entry: serde_json::Value = serde_json::from_str(line).unwrap();
+        let id = entry["id"].as_str().unwrap().to_owned();
+        match entry["event"].as_str() {
+            Some("created") => created.push(id),
+            _ => {
+                deleted.insert(id);
+            }
+        }
+    }
+    assert!(created.len() >= 20);
+    for id in &created {
+        assert!(deleted.contains(id), "{id} was created and not deleted");
+        let status = client
+            .get(format!("{groups}/{id}"))
+            .bearer_auth(TOKEN)
+            .send()
+            .unwrap()
+            .status();
+        assert_eq!(status.as_u16(), 404, "{id} still exists");
+    }
+    let list: serde_json::Value = client
+        .get(&groups)
+        .bearer_auth(TOKEN)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(
+        list["count"], 1,
+        "only the group the run did not create is left: {list}"
+    );
+    assert_eq!(list["groups"][0]["id"], foreign["id"]);
+}

@@ -250,23 +250,26 @@ async fn wrong_method_is_405_and_wrong_content_type_is_415() {
 async fn bad_requests_are_400_with_the_documented_codes() {
     let api = Api::start().await;
     let url = api.url("PLAN", "");
-    let response = api
-        .client
-        .post(&url)
-        .bearer_auth(TOKEN)
-        .header("content-type", "application/json")
-        .body("{\"name\": ")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-    let body: Value = response.json().await.unwrap();
-    assert_error(
-        StatusCode::BAD_REQUEST,
-        &body,
-        StatusCode::BAD_REQUEST,
-        "syntax_invalid_json",
-    );
+    // Only an empty body stands for `{}`; Schemathesis found " " and "\x0c" answered 201.
+    for raw in ["{\"name\": ", " ", "\x0c"] {
+        let response = api
+            .client
+            .post(&url)
+            .bearer_auth(TOKEN)
+            .header("content-type", "application/json")
+            .body(raw)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{raw:?}");
+        let body: Value = response.json().await.unwrap();
+        assert_error(
+            StatusCode::BAD_REQUEST,
+            &body,
+            StatusCode::BAD_REQUEST,
+            "syntax_invalid_json",
+        );
+    }
 
     for (request, code) in [
         (

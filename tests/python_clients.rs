@@ -137,7 +137,13 @@ fn require_python_packages() {
     let pins = pinned_requirements();
     let names: Vec<&str> = pins.iter().map(|(n, _)| n.as_str()).collect();
     let probe = format!(
-        "import importlib.metadata as m\nfor n in {names:?}:\n    try:\n        print(n, m.version(n))\n    except m.PackageNotFoundError:\n        print(n, '-')\n"
+        "import importlib.metadata as m
+for n in {names:?}:
+    try:
+        print(n, m.version(n))
+    except m.PackageNotFoundError:
+        print(n, '-')
+"
     );
     let python = python();
     let output = Command::new(&python)

@@ -56,6 +56,11 @@ pub(super) async fn run(ctx: &RunContext, scenario: &Scenario, index: usize) -> 
             continue;
         }
         for i in 0..step.repeat.unwrap_or(1) {
+            if !teardown && ctx.cancelled() {
+                error.get_or_insert_with(|| "the run was interrupted".into());
+                stopped = true;
+                break;
+            }
             vars.insert("i".into(), Value::from(i));
             let rendered = match render(step, &vars) {
                 Ok(r) => r,

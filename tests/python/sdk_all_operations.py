@@ -154,9 +154,8 @@ def run(base_url, token):
     # The SDK sends every unset field as explicit null, including name, and `"name": null` removes
     # the name (documented), so this update clears it. First confirm the SDK still builds such a
     # body, so a change of SDK behaviour fails here with a clear message.
-    body = json.loads(
-        UpdateGroupEndpoint(plan, UpdateGroupRequest(group_id=gid, add=["+46701234570"])).request_body()
-    )
+    request = UpdateGroupRequest(group_id=gid, add=["+46701234570"])
+    body = json.loads(UpdateGroupEndpoint(plan, request).request_body())
     check(
         body == {
             "add": ["+46701234570"],
@@ -175,7 +174,7 @@ def run(base_url, token):
         add=["+46701234570", "+46 70 123 45 71"],
         remove=["0046701234571", "46701234567", "+19995550000"],  # in add; member; unknown
     )
-    check(updated.size == 3, "update", f"expected size 3 (3 + 2 added - 2 removed), got {updated.size}")
+    check(updated.size == 3, "update", f"expected size 3 (3 + 2 - 2), got {updated.size}")
     check(
         members_of(groups, gid) == ["46701234568", "46701234569", "46701234570"],
         "update",
@@ -201,7 +200,9 @@ def run(base_url, token):
     # add_from_group with a known group copies its members in.
     merged = groups.update(gid, name="Renamed", add_from_group=other.id)
     check(merged.size == 5, "update(add_from_group=known)", f"size {merged.size}, expected 5")
-    check("12015550100" in members_of(groups, gid), "update(add_from_group=known)", "member missing")
+    check(
+        "12015550100" in members_of(groups, gid), "update(add_from_group=known)", "member missing"
+    )
     ok("update(add_from_group=<known group>): its member was added")
 
     # 7. Members: without the + prefix.
@@ -211,7 +212,9 @@ def run(base_url, token):
         "list_members",
         f"got {members}",
     )
-    check(all(not m.startswith(("+", "00")) for m in members), "list_members", f"prefix in {members}")
+    check(
+        all(not m.startswith(("+", "00")) for m in members), "list_members", f"prefix in {members}"
+    )
     ok("list_members: normalised numbers without + or 00")
 
     # 5. Replace: members and name replaced.
