@@ -213,6 +213,22 @@ async fn wrong_method_is_405_and_wrong_content_type_is_415() {
         StatusCode::METHOD_NOT_ALLOWED,
         "method_not_allowed",
     );
+    for (path, allow) in [
+        ("", "GET, POST"),
+        ("/G1", "GET, POST, PUT, DELETE"),
+        ("/G1/members", "GET"),
+    ] {
+        let url = api.url("PLAN", path);
+        let response = api
+            .client
+            .patch(url)
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(response.headers()["allow"], allow, "{path}");
+    }
 
     let url = api.url("PLAN", "");
     let no_type = api

@@ -306,6 +306,12 @@ pub fn automatic(op: Option<Operation>, obs: &Observation) -> Vec<Problem> {
             }
         }
     }
+    if obs.status == 405 && obs.header("allow").is_none_or(|a| a.trim().is_empty()) {
+        problems.push(Problem::new(
+            "http.405-allow-header",
+            "405 without an Allow header listing the supported methods",
+        ));
+    }
     if op == Some(Operation::Delete) && success && !obs.body.iter().all(u8::is_ascii_whitespace) {
         problems.push(Problem::new(
             "delete.status-200",

@@ -95,6 +95,8 @@ pub struct HttpRequest {
 pub struct Observation {
     pub status: u16,
     pub content_type: Option<String>,
+    /// Every response header, names in lower case.
+    pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
     pub elapsed: Duration,
     /// 429s retried before this answer.
@@ -102,6 +104,14 @@ pub struct Observation {
 }
 
 impl Observation {
+    /// A response header by lower-case name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
     /// The body as JSON, when it is JSON.
     pub fn json(&self) -> Option<serde_json::Value> {
         serde_json::from_slice(&self.body).ok()
@@ -157,7 +167,11 @@ impl Client {
         let started = Instant::now();
         let mut retries = 0;
         loop {
-            let (status, retry_after, content_type, body) = self.send_once(request).await?;
+            let (status, retry_after, headers, body) = self.send_once(request).await?;
+            let content_type = headers
+                .iter()
+                .find(|(k, _)| k == "content-type")
+                .map(|(_, v)| v.clone());
             if status == 429 && retries < self.config.retries_on_429 {
                 let wait = retry_after
                     .unwrap_or(Duration::from_millis(250 << retries))
@@ -169,6 +183,7 @@ impl Client {
             return Ok(Observation {
                 status,
                 content_type,
+                headers,
                 body,
                 elapsed: started.elapsed(),
                 retries,
@@ -179,7 +194,7 @@ impl Client {
     async fn send_once(
         &self,
         request: &HttpRequest,
-    ) -> Result<(u16, Option<Duration>, Option<String>, Vec<u8>), TransportError> {
+    ) -> Result<(u16, Option<Duration>, Vec<(String, String)>, Vec<u8>), TransportError> {
         let method = reqwest::Method::from_bytes(request.method.as_bytes())
             .map_err(|_| TransportError::Other(format!("invalid method {}", request.method)))?;
         let url = format!("{}{}", self.target.plan_root(), request.path);
@@ -219,7 +234,16 @@ impl Client {
         let retry_after = header(reqwest::header::RETRY_AFTER)
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(Duration::from_secs);
-        let content_type = header(reqwest::header::CONTENT_TYPE);
+        let headers: Vec<(String, String)> = response
+            .headers()
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_owned(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
         let cap = self.config.body_cap;
         if response.content_length().is_some_and(|n| n as usize > cap) {
             return Err(TransportError::BodyTooLarge(cap));
@@ -231,7 +255,7 @@ impl Client {
             }
             body.extend_from_slice(&chunk);
         }
-        Ok((status, retry_after, content_type, body))
+        Ok((status, retry_after, headers, body))
     }
 
     /// A curl command that reproduces the request; the token is read from `$SINCH_API_TOKEN`,

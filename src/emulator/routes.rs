@@ -205,12 +205,21 @@ async fn log_request(State(s): Shared, request: Request, next: Next) -> Response
     response
 }
 
-async fn method_not_allowed(method: Method) -> Response {
-    error_response(&ApiError::new(
+async fn method_not_allowed(method: Method, uri: axum::http::Uri) -> Response {
+    let allow = match uri.path().trim_end_matches('/').rsplit('/').next() {
+        Some("groups") => "GET, POST",
+        Some("members") => "GET",
+        _ => "GET, POST, PUT, DELETE",
+    };
+    let mut response = error_response(&ApiError::new(
         405,
         "method_not_allowed",
         format!("The path is valid but not for the method {method}."),
-    ))
+    ));
+    response
+        .headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static(allow));
+    response
 }
 
 async fn unknown_path() -> Response {
