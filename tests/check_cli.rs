@@ -291,7 +291,7 @@ fn ctrl_c_deletes_every_group_in_the_ledger_and_nothing_else() {
         "name: many creates\nsteps:\n  - request: create\n    repeat: 100000\n    body: {name: \"{uniq}-{i}\", members: [\"46700000001\"]}\n",
     )
     .unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_groupcheck"))
+    let child = Command::new(env!("CARGO_BIN_EXE_groupcheck"))
         .args([
             "check",
             scenario.to_str().unwrap(),

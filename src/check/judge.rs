@@ -106,7 +106,8 @@ pub fn expectations(
     }
 
     let body = obs.json();
-    let need_body = expect.body.is_some()
+    let need_body = expect.schema.is_some()
+        || expect.body.is_some()
         || expect.body_exact.is_some()
         || expect.members.is_some()
         || expect.code.is_some()

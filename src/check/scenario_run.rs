@@ -9,7 +9,7 @@ use super::outcome::{Finding, ScenarioOutcome, Severity, StepRecord};
 use crate::client::ledger::Entry;
 use crate::client::{HttpRequest, Observation};
 use crate::scenario::template::{Vars, capture, render_str, render_value};
-use crate::scenario::{Expect, Operation, Scenario, Step};
+use crate::scenario::{Expect, Operation, Plan, Scenario, Step};
 use crate::spec::{Catalogue, Level};
 use serde_json::Value;
 use std::time::Instant;
@@ -107,7 +107,7 @@ pub(super) async fn run(ctx: &RunContext, scenario: &Scenario, index: usize) -> 
                 &obs,
                 &fallback_rule,
             ));
-            if let Some(op) = rendered.op {
+            if let (Some(op), false) = (rendered.op, rendered.request.second_plan) {
                 problems.extend(oracle.observe(&Exchange {
                     op,
                     group: rendered.group.as_deref(),
@@ -199,6 +199,7 @@ fn render(step: &Step, vars: &Vars) -> Result<Rendered, String> {
             headers,
             body,
             auth: step.auth,
+            second_plan: step.plan == Plan::Second,
         },
         op,
         group,
@@ -295,7 +296,7 @@ fn place(
 
 fn record_in_ledger(ctx: &RunContext, scenario: &Scenario, rendered: &Rendered, obs: &Observation) {
     let Some(ledger) = &ctx.ledger else { return };
-    let success = (200..300).contains(&obs.status);
+    let success = (200..300).contains(&obs.status) && !rendered.request.second_plan;
     let target = ctx.client.target();
     match (rendered.op, success) {
         (Some(Operation::Create), true) => {

@@ -17,6 +17,13 @@ pub struct TargetArgs {
     /// API token sent as a Bearer token; never printed.
     #[arg(long, env = "SINCH_API_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
+    /// A second service plan for the isolation checks (default: <plan>-second, which must not
+    /// see the first plan's groups).
+    #[arg(long, env = "SINCH_SECOND_SERVICE_PLAN_ID")]
+    pub second_service_plan_id: Option<String>,
+    /// The second plan's token (default: the first plan's token).
+    #[arg(long, env = "SINCH_SECOND_API_TOKEN", hide_env_values = true)]
+    pub second_token: Option<String>,
     /// Per-request timeout in seconds, body included.
     #[arg(long, default_value_t = 30.0)]
     pub timeout: f64,
@@ -51,6 +58,12 @@ impl TargetArgs {
         })
     }
 
+    fn second_plan(&self, plan: &str) -> String {
+        self.second_service_plan_id
+            .clone()
+            .unwrap_or_else(|| format!("{plan}-second"))
+    }
+
     /// Start the emulator or check the remote settings. Errors are usage errors (exit 2).
     pub async fn resolve(&self) -> Result<Resolved, String> {
         let config = self.client_config()?;
@@ -63,12 +76,15 @@ impl TargetArgs {
                 })
                 .await
                 .map_err(|e| format!("cannot start the embedded emulator: {e}"))?;
+                let plan = self
+                    .service_plan_id
+                    .clone()
+                    .unwrap_or_else(|| "groupcheck".into());
                 let target = Target {
                     base_url: emulator.base_url(),
-                    service_plan_id: self
-                        .service_plan_id
-                        .clone()
-                        .unwrap_or_else(|| "groupcheck".into()),
+                    second_plan_id: self.second_plan(&plan),
+                    second_token: None,
+                    service_plan_id: plan,
                     token: Secret::new(token),
                 };
                 let label = format!("embedded emulator ({})", emulator.base_url());
@@ -94,6 +110,8 @@ impl TargetArgs {
                     .ok_or("--target needs a token: --token or SINCH_API_TOKEN")?;
                 let target = Target {
                     base_url: base.clone(),
+                    second_plan_id: self.second_plan(&plan),
+                    second_token: self.second_token.clone().map(Secret::new),
                     service_plan_id: plan,
                     token: Secret::new(token),
                 };

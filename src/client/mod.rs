@@ -43,11 +43,24 @@ pub struct Target {
     pub base_url: String,
     pub service_plan_id: String,
     pub token: Secret,
+    /// A second service plan, for isolation checks, and its token (`None`: the first one's).
+    pub second_plan_id: String,
+    pub second_token: Option<Secret>,
 }
 
 impl Target {
     pub fn plan_root(&self) -> String {
         format!("{}/xms/v1/{}", self.base_url, self.service_plan_id)
+    }
+
+    /// The root and token a request addresses.
+    fn route(&self, second: bool) -> (String, &Secret) {
+        if second {
+            let root = format!("{}/xms/v1/{}", self.base_url, self.second_plan_id);
+            (root, self.second_token.as_ref().unwrap_or(&self.token))
+        } else {
+            (self.plan_root(), &self.token)
+        }
     }
 }
 
@@ -88,6 +101,8 @@ pub struct HttpRequest {
     pub headers: Vec<(String, String)>,
     pub body: Option<Vec<u8>>,
     pub auth: Auth,
+    /// Address the second service plan.
+    pub second_plan: bool,
 }
 
 /// What came back.
@@ -197,14 +212,15 @@ impl Client {
     ) -> Result<(u16, Option<Duration>, Vec<(String, String)>, Vec<u8>), TransportError> {
         let method = reqwest::Method::from_bytes(request.method.as_bytes())
             .map_err(|_| TransportError::Other(format!("invalid method {}", request.method)))?;
-        let url = format!("{}{}", self.target.plan_root(), request.path);
+        let (root, token) = self.target.route(request.second_plan);
+        let url = format!("{root}{}", request.path);
         let mut builder = self
             .http
             .request(method, &url)
             .query(&request.query)
             .timeout(self.config.timeout);
         builder = match request.auth {
-            Auth::Token => builder.bearer_auth(self.target.token.expose()),
+            Auth::Token => builder.bearer_auth(token.expose()),
             Auth::Wrong => builder.bearer_auth("groupcheck-wrong-token"),
             Auth::None => builder,
         };
@@ -261,7 +277,8 @@ impl Client {
     /// A curl command that reproduces the request; the token is read from `$SINCH_API_TOKEN`,
     /// never written out. Bodies over 2,000 bytes are elided.
     pub fn curl(&self, request: &HttpRequest) -> String {
-        let mut url = format!("{}{}", self.target.plan_root(), request.path);
+        let (root, _) = self.target.route(request.second_plan);
+        let mut url = format!("{root}{}", request.path);
         if !request.query.is_empty() {
             let pairs: Vec<String> = request
                 .query
@@ -272,6 +289,9 @@ impl Client {
         }
         let mut parts = vec![format!("curl -i -X {} {}", request.method, quote(&url))];
         match request.auth {
+            Auth::Token if request.second_plan && self.target.second_token.is_some() => {
+                parts.push("-H \"Authorization: Bearer $SINCH_SECOND_API_TOKEN\"".into())
+            }
             Auth::Token => parts.push("-H \"Authorization: Bearer $SINCH_API_TOKEN\"".into()),
             Auth::Wrong => parts.push(quote_header("Authorization: Bearer groupcheck-wrong-token")),
             Auth::None => {}

@@ -138,7 +138,7 @@ impl Store {
         if request.auto_update.is_some() {
             group.auto_update = request.auto_update;
         }
-        group.modified_at = group.modified_at.max(now);
+        group.modified_at = later(group.modified_at, now);
         Ok(group.view())
     }
 
@@ -157,7 +157,7 @@ impl Store {
         group.members = request.members.into_iter().collect::<HashSet<_>>();
         group.child_groups = request.child_groups;
         group.auto_update = request.auto_update;
-        group.modified_at = group.modified_at.max(now);
+        group.modified_at = later(group.modified_at, now);
         Ok(group.view())
     }
 
@@ -207,6 +207,12 @@ impl Store {
             None => Ok(()),
         }
     }
+}
+
+/// A modification time after `previous`: `now`, or one millisecond later than `previous` when the
+/// clock has not moved on (several updates within a millisecond), so every change is visible.
+fn later(previous: Millis, now: Millis) -> Millis {
+    now.max(previous + 1)
 }
 
 #[cfg(test)]

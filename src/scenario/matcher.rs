@@ -130,6 +130,23 @@ pub fn members(expected: &Value, actual: &Value, pointer: &str) -> Option<Mismat
 
 /// One `matches:` entry.
 pub fn matcher(m: &Matcher, actual: &Value) -> Option<Mismatch> {
+    if let Some(unwanted) = &m.excludes {
+        let items = actual.pointer(&m.path).and_then(Value::as_array);
+        if let Some(i) = items.and_then(|a| a.iter().position(|e| subset(unwanted, e).is_none())) {
+            return Some(mismatch(
+                &format!("{}/{i}", m.path),
+                format!("expected no element matching {unwanted}"),
+            ));
+        }
+        if m.type_.is_none()
+            && m.regex.is_none()
+            && m.equals.is_none()
+            && m.one_of.is_none()
+            && m.length.is_none()
+        {
+            return None;
+        }
+    }
     let Some(value) = actual.pointer(&m.path) else {
         return Some(mismatch(&m.path, "missing".to_owned()));
     };

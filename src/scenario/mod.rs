@@ -124,6 +124,17 @@ pub enum Auth {
     Wrong,
 }
 
+/// Which service plan a step addresses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Plan {
+    /// The run's service plan.
+    #[default]
+    Primary,
+    /// A second plan (`--second-service-plan-id`, `--second-token`), for isolation checks.
+    Second,
+}
+
 /// A whole scenario file, as loaded.
 #[derive(Debug, Clone)]
 pub struct Scenario {
@@ -164,6 +175,9 @@ pub struct Step {
     pub headers: BTreeMap<String, String>,
     #[serde(default)]
     pub auth: Auth,
+    /// `second` addresses the second service plan (default `primary`).
+    #[serde(default)]
+    pub plan: Plan,
     /// A JSON body (templated; `$msisdns` generators expanded).
     #[serde(default)]
     pub body: Option<Value>,
@@ -242,11 +256,14 @@ pub struct Matcher {
     /// Array length.
     #[serde(default)]
     pub length: Option<usize>,
+    /// The array at `path`, when there is one, has no element matching this (subset match).
+    #[serde(default)]
+    pub excludes: Option<Value>,
 }
 
 /// One value or a list of them.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(untagged)]
+#[serde(untagged, expecting = "expected one value or a list of values")]
 pub enum OneOrMany<T> {
     One(T),
     Many(Vec<T>),

@@ -23,6 +23,10 @@ pub struct ScenarioError {
 
 impl fmt::Display for ScenarioError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The YAML parser renders its own message, location and caret.
+        if let Some(snippet) = self.snippet.as_deref().filter(|s| s.starts_with("error:")) {
+            return f.write_str(snippet);
+        }
         writeln!(f, "error: {}", self.message)?;
         write!(
             f,

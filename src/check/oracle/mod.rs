@@ -128,6 +128,20 @@ impl Oracle {
                 {
                     let _ = self.store.delete(id);
                     self.deleted.insert(id.to_owned());
+                    // Whether a parent keeps a deleted child's id is undocumented.
+                    let parents: Vec<String> = self
+                        .known
+                        .keys()
+                        .filter(|g| {
+                            self.store
+                                .get(g)
+                                .is_some_and(|m| m.child_groups.iter().any(|c| c == id))
+                        })
+                        .cloned()
+                        .collect();
+                    for parent in parents {
+                        self.untrack(&parent);
+                    }
                 }
             }
             Operation::Members if success => {
@@ -183,8 +197,10 @@ impl Oracle {
                     "a request breaking a documented limit was accepted",
                 ));
             }
-            let children_known = request.child_groups.iter().all(|c| self.tracked(c));
-            if children_known && self.store.create(request, id.clone(), now).is_ok() {
+            // Whether a parent's size and members include its children's is undocumented
+            // (members.child-groups-counted): the model predicts only groups without children.
+            let no_children = request.child_groups.is_empty();
+            if no_children && self.store.create(request, id.clone(), now).is_ok() {
                 tracked = true;
             }
         }
@@ -254,9 +270,10 @@ impl Oracle {
             },
             (Operation::Replace, Some(raw)) => match ReplaceRequest::from_json(raw) {
                 Ok(request) => {
-                    let children = request.child_groups.iter().all(|c| self.tracked(c));
+                    let no_children = request.child_groups.is_empty();
                     self.set_change(&id, Change::Replace);
-                    (self.tracked(&id) && children) && self.store.replace(&id, request, now).is_ok()
+                    (self.tracked(&id) && no_children)
+                        && self.store.replace(&id, request, now).is_ok()
                 }
                 Err(_) => false,
             },

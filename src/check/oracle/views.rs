@@ -116,9 +116,25 @@ impl Oracle {
         raw: Option<&Map<String, Value>>,
         problems: &mut Vec<Problem>,
     ) {
+        let previous = self.known.get(id).and_then(|k| k.modified_at);
+        let modified = view.get("modified_at").and_then(Value::as_str);
+        if matches!(op, Operation::Update | Operation::Replace)
+            && let (Some(before), Some(text)) = (previous, modified)
+            && parse_timestamp(text).is_some_and(|now| now <= before)
+        {
+            problems.push(
+                Problem::new(
+                    "time.modified-at",
+                    format!("a successful {op} left modified_at at {text}, not later than before"),
+                )
+                .at("/modified_at"),
+            );
+        }
         self.invariants(id, view, problems);
         if let Some(expected) = self.model_view(id) {
             let change = self.known.get(id).map(|k| k.last_change.clone());
+            let sent =
+                |field: &str| raw.is_some_and(|r| r.get(field).is_some_and(|v| !v.is_null()));
             let rule_for = |field: &str| -> &'static str {
                 match (op, field, &change) {
                     (Operation::Create, "size", _) => create_size_rule(raw),
@@ -131,7 +147,10 @@ impl Oracle {
                     },
                     (Operation::Update, "auto_update", _) => "update.accepts-auto-update",
                     (Operation::Replace, "size", _) => "replace.members-replaced",
-                    (Operation::Replace, "name", _) => "replace.name-replaced",
+                    (Operation::Replace, "name", _) if sent("name") => "replace.name-replaced",
+                    (Operation::Replace, "auto_update" | "child_groups", _) if sent(field) => {
+                        "replace.accepts-child-groups-auto-update"
+                    }
                     (Operation::Replace, _, _) => "replace.omitted-fields-cleared",
                     _ => "group.consistent-views",
                 }
@@ -356,9 +375,9 @@ impl Oracle {
                 );
             }
         }
-        if children != got_children
-            && (actual.get("child_groups").is_some() || !children.is_empty())
-        {
+        // A Group without the child_groups field (the OLD-DOC shape) is a should-rule matter,
+        // reported once by `invariants`.
+        if children != got_children && actual.get("child_groups").is_some() {
             differs = true;
             let doc = overlay(actual, &json!({"child_groups": expected.child_groups}));
             report(

@@ -181,7 +181,13 @@ fn modified_at_never_goes_back() {
     let mut s = Store::new();
     create(&mut s, "A", &[], 100);
     let g = s.update("A", UpdateRequest::default(), 50).unwrap();
-    assert_eq!(g.modified_at, crate::model::id::format_timestamp(100));
+    assert_eq!(g.modified_at, crate::model::id::format_timestamp(101));
+    let g = s.update("A", UpdateRequest::default(), 101).unwrap();
+    assert_eq!(
+        g.modified_at,
+        crate::model::id::format_timestamp(102),
+        "moves on within a millisecond"
+    );
 }
 
 /// One random update, over a small universe of numbers so that overlaps are common.
