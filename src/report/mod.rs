@@ -2,9 +2,18 @@
 //!
 //! * [`console`]: live progress, failures with coloured diffs, the summary.
 //! * [`json`]: `summary.json`, versioned (docs/summary-json.md).
+//! * [`junit`]: `junit.xml`, one test case per scenario, for CI servers.
+//! * [`markdown`]: `report.md`, sized for a GitHub Actions step summary.
+//! * [`html`]: `report.html`, one self-contained page with inline SVG charts.
+//!
+//! docs/reports.md describes how to read them.
 
 pub mod console;
+pub mod html;
 pub mod json;
+pub mod junit;
+pub mod markdown;
+pub mod tally;
 
 use crate::check::outcome::RunOutcome;
 use std::path::{Path, PathBuf};
@@ -20,6 +29,9 @@ pub fn write_all(outcome: &RunOutcome, dir: &Path) -> std::io::Result<Vec<PathBu
         Ok(())
     };
     write("summary.json", json::render(outcome))?;
+    write("junit.xml", junit::render(outcome))?;
+    write("report.md", markdown::render(outcome))?;
+    write("report.html", html::render(outcome))?;
     Ok(written)
 }
 
