@@ -3,6 +3,8 @@
 
 mod check;
 mod cleanup;
+mod explore;
+mod selftest;
 mod serve;
 mod target;
 mod validate;
@@ -30,11 +32,11 @@ pub enum Command {
     /// Run the conformance suite (scenarios/), or the scenario files named.
     Check(check::CheckArgs),
     /// Model-based random operation sequences, shrunk to a minimal reproducer on failure.
-    Explore(NotBuilt),
+    Explore(explore::ExploreArgs),
     /// Run the emulator: a local, stateful Groups API.
     Serve(serve::ServeArgs),
     /// Every built-in emulator fault against check and explore: the detection matrix.
-    Selftest(NotBuilt),
+    Selftest(selftest::SelftestArgs),
     /// Run the flows under load.
     Load(NotBuilt),
     /// Sweep group sizes and rates; table, chart and knee.
@@ -70,6 +72,8 @@ pub fn main() -> ExitCode {
     let code = match cli.command {
         Command::Check(args) => check::run(args),
         Command::Cleanup(args) => cleanup::run(args),
+        Command::Explore(args) => explore::run(args),
+        Command::Selftest(args) => selftest::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Validate(args) => validate::run(args),
         other => {

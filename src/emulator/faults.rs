@@ -1,26 +1,917 @@
 //! Injectable defects, for proving that the gate catches what it claims to (`serve --fault NAME`,
 //! `selftest`). Faults live on the emulator's side only: they bend requests before the model sees
 //! them or answers after it spoke; the model and the oracle never know.
+//!
+//! [`Fault`] is the catalogue: one variant per realistic defect, its doc comment saying what a
+//! real implementation gets wrong. [`Faults`] is what the routes call: small functions, each a
+//! no-op unless one of its faults is injected, so the handlers read as "parse → model → answer".
+//! The little state some faults keep (a soft-deleted id, a drifting size counter) lives here too,
+//! never in the model.
 
+use crate::model::error::ApiError;
+use crate::model::id::{format_timestamp, parse_timestamp};
+use crate::model::limits::{CHILD_GROUPS_MAX, MEMBERS_PER_REQUEST, NAME_MAX_CHARS};
+use crate::model::{
+    CreateRequest, Group, GroupView, ListQuery, ListView, Millis, Msisdn, ReplaceRequest, Store,
+    UpdateRequest,
+};
 use clap::ValueEnum;
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
 
 /// A realistic defect of a Groups implementation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ValueEnum)]
 pub enum Fault {
+    // ---- set semantics of create and add
+    /// Create counts duplicate members in size (size = entries sent, not distinct numbers).
+    DuplicatesCounted,
+    /// Update counts adds of numbers already in the group (or repeated in add) in size.
+    DuplicateAddsCounted,
+    // ---- update ordering and unknown removes
     /// Update applies removes before adds: a number in both ends up present.
     RemovesBeforeAdds,
+    /// Update rejects with 400 a remove of a number that is not a member.
+    UnknownRemoveRejected,
+    // ---- name kept / cleared
     /// `"name": null` in an update is ignored instead of removing the name.
     NullNameIgnored,
+    /// An update without a name field removes the name (treats omitted as null).
+    NameOmittedClears,
+    /// A group without a name is returned with `"name": null` instead of no name field.
+    ClearedNameAsNull,
+    // ---- add_from_group / remove_from_group
+    /// Update ignores add_from_group: nothing is copied (and an unknown id is not noticed).
+    AddFromGroupIgnored,
+    /// Update with remove_from_group removes every member of the group, not only the shared ones.
+    RemoveFromGroupRemovesAll,
+    // ---- replace
+    /// Replace merges the new members into the old ones instead of replacing them.
+    ReplaceMergesMembers,
+    /// Replace keeps the old name whatever name the request carries.
+    ReplaceKeepsName,
+    /// Replace keeps the old name, child_groups and auto_update when the request omits them.
+    ReplaceKeepsOmittedFields,
+    // ---- size bookkeeping
+    /// The update response reports the size from before the update (the pre-image).
+    SizeStaleInUpdateResponse,
+    // ---- created_at / modified_at
+    /// created_at is rewritten on every update and replace (a column set on every save).
+    CreatedAtChangesOnUpdate,
+    /// modified_at never moves: it stays at created_at after updates and replaces.
+    ModifiedAtFrozen,
+    /// modified_at is local time (UTC-5) labelled Z, so it lies before created_at.
+    ModifiedAtLocalTime,
+    /// Timestamps are returned without milliseconds (2019-08-24T14:15:22Z).
+    TimestampsWithoutMillis,
+    // ---- listing and paging
+    /// List returns the oldest groups first.
+    ListOldestFirst,
+    /// List echoes the requested page_size instead of the number of groups returned.
+    PageSizeEchoesRequest,
+    /// List reports count as the number of groups on the page, not the total.
+    CountIsPageItems,
+    /// Page p > 0 starts one group early (offset p*size-1): consecutive pages overlap.
+    PageOffsetOffByOne,
+    // ---- delete
+    /// Delete only marks the group deleted: it leaves lists but retrieve, members, update, replace
+    /// and delete still answer 200.
+    SoftDelete,
+    /// Delete answers 204 No Content instead of 200.
+    #[value(name = "delete-returns-204")]
+    DeleteReturns204,
+    // ---- success statuses
     /// Create answers 200 instead of 201.
+    #[value(name = "create-returns-200", alias = "create-returns200")]
     CreateReturns200,
-    /// Create counts duplicate members in `size`.
-    DuplicatesCounted,
+    /// Replace answers 201 Created (an upsert) instead of 200.
+    #[value(name = "replace-returns-201")]
+    ReplaceReturns201,
+    // ---- error bodies and statuses
+    /// 400 bodies are a Google-style envelope {"error": {code, message, status}}, not {code, text}.
+    ErrorBodyEnvelope,
+    /// 400 bodies carry an undocumented code ("bad_request").
+    ErrorCodeUndocumented,
+    /// A body that is not JSON crashes the handler: 500 instead of 400.
+    #[value(name = "malformed-json-500")]
+    MalformedJson500,
+    /// Content-Type is not checked: a body without application/json is accepted, not 415.
+    ContentTypeIgnored,
+    // ---- validation gaps
+    /// A name longer than 20 characters is accepted (silently cut to 20).
+    LongNameTruncated,
+    /// Members that are not MSISDNs are silently dropped instead of rejected.
+    BadMsisdnDropped,
+    /// More than 10,000 members (or adds, or removes) in one request are accepted.
+    MemberLimitUnchecked,
+    /// More than 10 child groups are accepted.
+    ChildGroupLimitUnchecked,
+    // ---- unknown referenced groups
+    /// Unknown child group ids in create and replace are dropped instead of rejected with 403.
+    UnknownChildGroupIgnored,
+    /// An unknown add_from_group / remove_from_group is ignored instead of rejected with 403.
+    UnknownSourceGroupIgnored,
+    // ---- round trip of child_groups and auto_update
+    /// Group responses have no child_groups field.
+    ChildGroupsNotReturned,
+    /// auto_update is accepted but dropped: never stored, never returned.
+    AutoUpdateDropped,
+    // ---- auth and service plans
+    /// The token is not checked: a wrong or missing token is accepted.
+    AuthIgnored,
+    /// One store for all service plans: a plan sees (and changes) another plan's groups.
+    PlansShareStore,
+    // ---- members
+    /// GET .../members returns the numbers with a leading '+'.
+    MembersWithPlus,
+    /// GET .../members returns at most 1,000 numbers, whatever the group's size.
+    MembersTruncated,
+    // ---- concurrency and cost
+    /// Update is read-modify-write without holding the lock: concurrent updates of one group lose
+    /// adds and removes.
+    LostUpdates,
+    /// Update costs O(n²) in the group's size (a naive duplicate check comparing every member with
+    /// every other, as text; capped at 5,000 members).
+    QuadraticUpdate,
+}
+
+/// Which detector is meant to find a fault (selftest's matrix says "awaiting" for a fault whose
+/// detector is not plugged in yet).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FoundBy {
+    /// A conformance rule of the scenario suite (`check`).
+    Check,
+    /// `explore` (its concurrency mode): no scenario runs two requests on one group at once.
+    Explore,
+    /// A measurement (latency against group size), not a conformance rule.
+    Measurement,
+}
+
+impl FoundBy {
+    /// The name of the selftest detector (column) meant to find it.
+    pub fn detector(self) -> &'static str {
+        match self {
+            FoundBy::Check => "check",
+            FoundBy::Explore => "explore",
+            FoundBy::Measurement => "measurement",
+        }
+    }
 }
 
 impl Fault {
+    /// The kebab-case name of `--fault NAME`.
     pub fn name(self) -> String {
         self.to_possible_value()
             .map(|v| v.get_name().to_owned())
             .unwrap_or_default()
+    }
+
+    /// Every fault of the catalogue.
+    pub fn all() -> &'static [Fault] {
+        Fault::value_variants()
+    }
+
+    /// What a real implementation gets wrong (the variant's doc comment).
+    pub fn description(self) -> String {
+        self.to_possible_value()
+            .and_then(|v| v.get_help().map(|h| h.to_string()))
+            .unwrap_or_default()
+    }
+
+    pub fn found_by(self) -> FoundBy {
+        match self {
+            Fault::LostUpdates => FoundBy::Explore,
+            Fault::QuadraticUpdate => FoundBy::Measurement,
+            _ => FoundBy::Check,
+        }
+    }
+
+    /// The family of rules the defect belongs to (as the issue lists them).
+    pub fn family(self) -> &'static str {
+        use Fault::*;
+        match self {
+            DuplicatesCounted | DuplicateAddsCounted => "set semantics",
+            RemovesBeforeAdds | UnknownRemoveRejected => "update",
+            NullNameIgnored | NameOmittedClears | ClearedNameAsNull => "name",
+            AddFromGroupIgnored | RemoveFromGroupRemovesAll => "from-group",
+            ReplaceMergesMembers | ReplaceKeepsName | ReplaceKeepsOmittedFields => "replace",
+            SizeStaleInUpdateResponse => "size",
+            CreatedAtChangesOnUpdate
+            | ModifiedAtFrozen
+            | ModifiedAtLocalTime
+            | TimestampsWithoutMillis => "timestamps",
+            ListOldestFirst | PageSizeEchoesRequest | CountIsPageItems | PageOffsetOffByOne => {
+                "listing"
+            }
+            SoftDelete | DeleteReturns204 => "delete",
+            CreateReturns200 | ReplaceReturns201 => "statuses",
+            ErrorBodyEnvelope | ErrorCodeUndocumented | MalformedJson500 | ContentTypeIgnored => {
+                "errors"
+            }
+            LongNameTruncated
+            | BadMsisdnDropped
+            | MemberLimitUnchecked
+            | ChildGroupLimitUnchecked => "validation",
+            UnknownChildGroupIgnored | UnknownSourceGroupIgnored => "references",
+            ChildGroupsNotReturned | AutoUpdateDropped => "round trip",
+            AuthIgnored | PlansShareStore => "auth and plans",
+            MembersWithPlus | MembersTruncated => "members",
+            LostUpdates => "concurrency",
+            QuadraticUpdate => "performance",
+        }
+    }
+}
+
+/// How many members `members-truncated` returns at most.
+const TRUNCATED_MEMBERS: usize = 1_000;
+/// `quadratic-update` compares at most this many members pairwise, so a selftest at a few
+/// thousand members shows the growth and a 20,000-member update still answers in well under a
+/// second.
+const QUADRATIC_CAP: usize = 5_000;
+/// `lost-updates`: how long the read-modify-write leaves the lock released.
+const RACE_WINDOW: Duration = Duration::from_millis(2);
+/// `modified-at-local-time`: the offset of the local clock (UTC-5).
+const LOCAL_OFFSET_MS: Millis = 5 * 3600 * 1000;
+
+/// The faults of one emulator and the state a few of them keep.
+#[derive(Debug, Default)]
+pub(crate) struct Faults {
+    active: BTreeSet<Fault>,
+    /// Size counted too high, per group id (`duplicates-counted`, `duplicate-adds-counted`).
+    extra_size: Mutex<HashMap<String, usize>>,
+    /// Ids deleted under `soft-delete`.
+    soft_deleted: Mutex<HashSet<String>>,
+}
+
+/// Members or child groups cut off a request to get it past the model's limits, put back after.
+#[derive(Default)]
+struct Overflow {
+    lists: Vec<(&'static str, Vec<Value>)>,
+}
+
+/// The list answer: `page` stays a `u128` (any page a client asks for is echoed).
+#[derive(Debug, Serialize)]
+pub(crate) struct ListAnswer {
+    page: u128,
+    page_size: usize,
+    count: usize,
+    groups: Vec<Value>,
+}
+
+impl Faults {
+    pub fn new(faults: &[Fault]) -> Faults {
+        Faults {
+            active: faults.iter().copied().collect(),
+            ..Faults::default()
+        }
+    }
+
+    fn has(&self, fault: Fault) -> bool {
+        self.active.contains(&fault)
+    }
+
+    fn any(&self, faults: &[Fault]) -> bool {
+        faults.iter().any(|f| self.has(*f))
+    }
+
+    // ---- cross-cutting ----------------------------------------------------------------------
+
+    /// The key of a plan's store: one shared store under `plans-share-store`.
+    pub fn store_key<'a>(&self, plan: &'a str) -> &'a str {
+        if self.has(Fault::PlansShareStore) {
+            ""
+        } else {
+            plan
+        }
+    }
+
+    /// `auth-ignored`: every request passes, with any token or none.
+    pub fn accepts_any_token(&self) -> bool {
+        self.has(Fault::AuthIgnored)
+    }
+
+    /// `content-type-ignored`: bodies are read whatever their Content-Type.
+    pub fn checks_content_type(&self) -> bool {
+        !self.has(Fault::ContentTypeIgnored)
+    }
+
+    /// The error for a body that is not a JSON object (`malformed-json-500`: a crash).
+    pub fn unreadable_body(&self, error: ApiError) -> ApiError {
+        if self.has(Fault::MalformedJson500) {
+            ApiError::new(500, "internal_error", "Internal server error.")
+        } else {
+            error
+        }
+    }
+
+    pub fn create_status(&self) -> u16 {
+        if self.has(Fault::CreateReturns200) {
+            200
+        } else {
+            201
+        }
+    }
+
+    pub fn replace_status(&self) -> u16 {
+        if self.has(Fault::ReplaceReturns201) {
+            201
+        } else {
+            200
+        }
+    }
+
+    pub fn delete_status(&self) -> u16 {
+        if self.has(Fault::DeleteReturns204) {
+            204
+        } else {
+            200
+        }
+    }
+
+    /// The JSON body of an error answer.
+    pub fn error_body(&self, error: &ApiError) -> String {
+        let body = if error.status == 400 && self.has(Fault::ErrorBodyEnvelope) {
+            json!({"error": {"code": 400, "message": error.text, "status": "INVALID_ARGUMENT", "details": []}})
+        } else if error.status == 400 && self.has(Fault::ErrorCodeUndocumented) {
+            json!({"code": "bad_request", "text": error.text})
+        } else {
+            return serde_json::to_string(error).unwrap_or_default();
+        };
+        body.to_string()
+    }
+
+    // ---- requests ---------------------------------------------------------------------------
+
+    /// Parse a create body, bent by the active faults.
+    pub fn create_request(
+        &self,
+        store: &Mutex<Store>,
+        body: &Map<String, Value>,
+    ) -> Result<CreateRequest, ApiError> {
+        if self.active.is_empty() {
+            return CreateRequest::from_json(body);
+        }
+        let mut body = body.clone();
+        self.bend_fields(&mut body, &["members"]);
+        if self.has(Fault::UnknownChildGroupIgnored) {
+            keep_known_children(&lock(store), &mut body);
+        }
+        let overflow = self.lift_limits(&mut body, &["members"]);
+        let mut request = CreateRequest::from_json(&body)?;
+        overflow.restore(&mut request.members, &mut request.child_groups)?;
+        Ok(request)
+    }
+
+    /// Parse an update body, bent by the active faults.
+    pub fn update_request(
+        &self,
+        store: &Mutex<Store>,
+        id: &str,
+        body: &Map<String, Value>,
+    ) -> Result<UpdateRequest, ApiError> {
+        if self.active.is_empty() {
+            return UpdateRequest::from_json(body);
+        }
+        let mut body = body.clone();
+        self.bend_fields(&mut body, &["add", "remove"]);
+        if self.has(Fault::NullNameIgnored) && body.get("name") == Some(&Value::Null) {
+            body.remove("name");
+        }
+        if self.has(Fault::NameOmittedClears) && !body.contains_key("name") {
+            body.insert("name".into(), Value::Null);
+        }
+        if self.has(Fault::AddFromGroupIgnored) {
+            body.remove("add_from_group");
+        }
+        if self.has(Fault::UnknownSourceGroupIgnored) {
+            let store = lock(store);
+            for key in ["add_from_group", "remove_from_group"] {
+                if let Some(Value::String(other)) = body.get(key)
+                    && store.get(other).is_none()
+                {
+                    body.remove(key);
+                }
+            }
+        }
+        let overflow = self.lift_limits(&mut body, &["add", "remove"]);
+        let mut request = UpdateRequest::from_json(&body)?;
+        let mut lists = std::mem::take(&mut request.add);
+        let mut removes = std::mem::take(&mut request.remove);
+        overflow.restore_named(&mut [("add", &mut lists), ("remove", &mut removes)])?;
+        (request.add, request.remove) = (lists, removes);
+
+        let store = lock(store);
+        let Some(group) = store.get(id) else {
+            return Ok(request); // the model answers 404
+        };
+        if self.has(Fault::RemoveFromGroupRemovesAll)
+            && let Some(other) = &request.remove_from_group
+            && store.get(other).is_some()
+        {
+            request.remove_from_group = None;
+            request.remove.extend(group.members.iter().copied());
+        }
+        if self.has(Fault::UnknownRemoveRejected)
+            && let Some(unknown) = request
+                .remove
+                .iter()
+                .find(|m| !group.members.contains(m) && !request.add.contains(m))
+        {
+            return Err(ApiError::constraint(format!(
+                "Cannot remove {unknown}: it is not a member of the group."
+            )));
+        }
+        Ok(request)
+    }
+
+    /// Parse a replace body, bent by the active faults.
+    pub fn replace_request(
+        &self,
+        store: &Mutex<Store>,
+        id: &str,
+        body: &Map<String, Value>,
+    ) -> Result<ReplaceRequest, ApiError> {
+        if self.active.is_empty() {
+            return ReplaceRequest::from_json(body);
+        }
+        let mut body = body.clone();
+        self.bend_fields(&mut body, &["members"]);
+        let current = lock(store).retrieve(id).ok();
+        if let Some(current) = &current {
+            if self.has(Fault::ReplaceKeepsName) {
+                match &current.name {
+                    Some(name) => body.insert("name".into(), json!(name)),
+                    None => body.remove("name"),
+                };
+            }
+            if self.has(Fault::ReplaceKeepsOmittedFields) {
+                let old = serde_json::to_value(current).unwrap_or_default();
+                for key in ["name", "child_groups", "auto_update"] {
+                    if body.get(key).is_none_or(Value::is_null)
+                        && let Some(value) = old.get(key)
+                    {
+                        body.insert(key.into(), value.clone());
+                    }
+                }
+            }
+        }
+        if self.has(Fault::UnknownChildGroupIgnored) {
+            keep_known_children(&lock(store), &mut body);
+        }
+        let overflow = self.lift_limits(&mut body, &["members"]);
+        let mut request = ReplaceRequest::from_json(&body)?;
+        overflow.restore(&mut request.members, &mut request.child_groups)?;
+        if self.has(Fault::ReplaceMergesMembers)
+            && let Some(group) = lock(store).get(id)
+        {
+            request.members.extend(group.members.iter().copied());
+        }
+        Ok(request)
+    }
+
+    /// Bends shared by create, update and replace bodies.
+    fn bend_fields(&self, body: &mut Map<String, Value>, lists: &[&str]) {
+        if self.has(Fault::LongNameTruncated)
+            && let Some(Value::String(name)) = body.get_mut("name")
+            && name.chars().count() > NAME_MAX_CHARS
+        {
+            *name = name.chars().take(NAME_MAX_CHARS).collect();
+        }
+        if self.has(Fault::BadMsisdnDropped) {
+            for key in lists {
+                if let Some(Value::Array(items)) = body.get_mut(*key) {
+                    items.retain(|v| v.as_str().is_none_or(|t| Msisdn::parse(t).is_some()));
+                }
+            }
+        }
+        if self.has(Fault::AutoUpdateDropped) {
+            body.remove("auto_update");
+        }
+    }
+
+    /// Cut the lists the model limits down to the limit (`member-limit-unchecked`,
+    /// `child-group-limit-unchecked`); the rest is put back after parsing.
+    fn lift_limits(
+        &self,
+        body: &mut Map<String, Value>,
+        member_lists: &[&'static str],
+    ) -> Overflow {
+        let mut overflow = Overflow::default();
+        let mut cut = |key: &'static str, limit: usize| {
+            if let Some(Value::Array(items)) = body.get_mut(key)
+                && items.len() > limit
+            {
+                overflow.lists.push((key, items.split_off(limit)));
+            }
+        };
+        if self.has(Fault::MemberLimitUnchecked) {
+            for key in member_lists {
+                cut(key, MEMBERS_PER_REQUEST);
+            }
+        }
+        if self.has(Fault::ChildGroupLimitUnchecked) {
+            cut("child_groups", CHILD_GROUPS_MAX);
+        }
+        overflow
+    }
+
+    // ---- applying ---------------------------------------------------------------------------
+
+    /// Apply an update to the model, with the faults of how it is applied.
+    pub async fn update(
+        &self,
+        store: &Mutex<Store>,
+        id: &str,
+        request: UpdateRequest,
+        now: Millis,
+    ) -> Result<GroupView, ApiError> {
+        if self.has(Fault::LostUpdates) {
+            return update_without_lock(store, id, request, now).await;
+        }
+        let mut store = lock(store);
+        let before = store.get(id).map(|g| {
+            let duplicates = if self.has(Fault::DuplicateAddsCounted) {
+                duplicate_adds(&request, g)
+            } else {
+                0
+            };
+            (g.members.len(), duplicates)
+        });
+        let mut view = if self.has(Fault::RemovesBeforeAdds) {
+            let mut request = request;
+            let removes = UpdateRequest {
+                remove: std::mem::take(&mut request.remove),
+                remove_from_group: request.remove_from_group.take(),
+                ..UpdateRequest::default()
+            };
+            store.update(id, removes, now)?;
+            store.update(id, request, now)?
+        } else {
+            store.update(id, request, now)?
+        };
+        if self.has(Fault::QuadraticUpdate)
+            && let Some(group) = store.get(id)
+        {
+            naive_duplicate_check(group);
+        }
+        drop(store);
+        if let Some((size_before, duplicates)) = before {
+            if duplicates > 0 {
+                *self.extra().entry(id.to_owned()).or_default() += duplicates;
+            }
+            if self.has(Fault::SizeStaleInUpdateResponse) {
+                view.size = size_before;
+            }
+        }
+        Ok(view)
+    }
+
+    /// Apply a delete (`soft-delete`: only mark it).
+    pub fn delete(&self, store: &Mutex<Store>, id: &str) -> Result<(), ApiError> {
+        let mut store = lock(store);
+        if self.has(Fault::SoftDelete) {
+            store.get(id).ok_or_else(|| ApiError::not_found(id))?;
+            self.soft_deleted
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(id.to_owned());
+            return Ok(());
+        }
+        store.delete(id)
+    }
+
+    /// After a create: `duplicates-counted` keeps the entries sent as the size.
+    pub fn created(&self, body: &Map<String, Value>, view: &GroupView) {
+        if self.has(Fault::DuplicatesCounted) {
+            let sent = body
+                .get("members")
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len);
+            if sent > view.size {
+                self.extra().insert(view.id.clone(), sent - view.size);
+            }
+        }
+    }
+
+    /// After a replace: a drifting size counter starts again from the members.
+    pub fn replaced(&self, id: &str) {
+        if !self.active.is_empty() {
+            self.extra().remove(id);
+        }
+    }
+
+    fn extra(&self) -> MutexGuard<'_, HashMap<String, usize>> {
+        self.extra_size.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    // ---- answers ----------------------------------------------------------------------------
+
+    /// The Group object of an answer, bent by the active faults.
+    pub fn group(&self, mut view: GroupView) -> Value {
+        if self.active.is_empty() {
+            return serde_json::to_value(&view).unwrap_or_default();
+        }
+        if let Some(extra) = self.extra().get(&view.id) {
+            view.size += extra;
+        }
+        let timestamps = [
+            Fault::CreatedAtChangesOnUpdate,
+            Fault::ModifiedAtFrozen,
+            Fault::ModifiedAtLocalTime,
+            Fault::TimestampsWithoutMillis,
+        ];
+        if self.any(&timestamps)
+            && let (Some(mut created), Some(mut modified)) = (
+                parse_timestamp(&view.created_at),
+                parse_timestamp(&view.modified_at),
+            )
+        {
+            if self.has(Fault::CreatedAtChangesOnUpdate) {
+                created = modified;
+            }
+            if self.has(Fault::ModifiedAtFrozen) {
+                modified = created;
+            }
+            if self.has(Fault::ModifiedAtLocalTime) {
+                modified -= LOCAL_OFFSET_MS;
+            }
+            let format = |ms: Millis| {
+                let text = format_timestamp(ms);
+                if self.has(Fault::TimestampsWithoutMillis) {
+                    format!("{}Z", &text[..19])
+                } else {
+                    text
+                }
+            };
+            (view.created_at, view.modified_at) = (format(created), format(modified));
+        }
+        let mut value = serde_json::to_value(&view).unwrap_or_default();
+        if let Some(object) = value.as_object_mut() {
+            if self.has(Fault::ChildGroupsNotReturned) {
+                object.remove("child_groups");
+            }
+            if self.has(Fault::ClearedNameAsNull) && !object.contains_key("name") {
+                object.insert("name".into(), Value::Null);
+            }
+        }
+        value
+    }
+
+    /// The list answer, with the paging faults.
+    pub fn list(&self, store: &Store, query: ListQuery) -> ListAnswer {
+        let paging = [
+            Fault::ListOldestFirst,
+            Fault::PageSizeEchoesRequest,
+            Fault::CountIsPageItems,
+            Fault::PageOffsetOffByOne,
+            Fault::SoftDelete,
+        ];
+        let view = if self.any(&paging) {
+            self.page(store, query)
+        } else {
+            store.list(query)
+        };
+        ListAnswer {
+            page: view.page,
+            page_size: view.page_size,
+            count: view.count,
+            groups: view.groups.into_iter().map(|g| self.group(g)).collect(),
+        }
+    }
+
+    /// Page the whole list by hand, the way the paging faults get it wrong.
+    fn page(&self, store: &Store, query: ListQuery) -> ListView {
+        let every = ListQuery {
+            page: 0,
+            page_size: u32::MAX,
+        };
+        let mut all = store.list(every).groups;
+        if self.has(Fault::SoftDelete) {
+            let gone = self.soft_deleted.lock().unwrap_or_else(|e| e.into_inner());
+            all.retain(|g| !gone.contains(&g.id));
+        }
+        if self.has(Fault::ListOldestFirst) {
+            all.reverse();
+        }
+        let size = query.page_size as usize;
+        let mut offset =
+            usize::try_from(query.page.saturating_mul(size as u128)).unwrap_or(usize::MAX);
+        if self.has(Fault::PageOffsetOffByOne) && query.page > 0 {
+            offset = offset.saturating_sub(1);
+        }
+        let groups: Vec<GroupView> = all.iter().skip(offset).take(size).cloned().collect();
+        ListView {
+            page: query.page,
+            page_size: if self.has(Fault::PageSizeEchoesRequest) {
+                size
+            } else {
+                groups.len()
+            },
+            count: if self.has(Fault::CountIsPageItems) {
+                groups.len()
+            } else {
+                all.len()
+            },
+            groups,
+        }
+    }
+
+    /// The numbers GET .../members returns (`members-truncated`).
+    pub fn members(&self, numbers: &mut Vec<Msisdn>) {
+        if self.has(Fault::MembersTruncated) {
+            numbers.truncate(TRUNCATED_MEMBERS);
+        }
+    }
+
+    /// What goes before each returned number (`members-with-plus`).
+    pub fn member_prefix(&self) -> &'static str {
+        if self.has(Fault::MembersWithPlus) {
+            "+"
+        } else {
+            ""
+        }
+    }
+}
+
+impl Overflow {
+    /// Put cut-off members (and child groups) back into a parsed create or replace.
+    fn restore(
+        self,
+        members: &mut Vec<Msisdn>,
+        children: &mut Vec<String>,
+    ) -> Result<(), ApiError> {
+        for (key, items) in self.lists {
+            if key == "child_groups" {
+                for item in items {
+                    if let Some(id) = item.as_str().filter(|s| !s.is_empty())
+                        && !children.iter().any(|c| c == id)
+                    {
+                        children.push(id.to_owned());
+                    }
+                }
+            } else {
+                members.extend(parse_numbers(key, &items)?);
+            }
+        }
+        Ok(())
+    }
+
+    /// Put cut-off numbers back into the named lists of a parsed update.
+    fn restore_named(self, lists: &mut [(&str, &mut Vec<Msisdn>)]) -> Result<(), ApiError> {
+        for (key, items) in self.lists {
+            if let Some((_, list)) = lists.iter_mut().find(|(name, _)| *name == key) {
+                list.extend(parse_numbers(key, &items)?);
+            }
+        }
+        Ok(())
+    }
+}
+
+fn parse_numbers(key: &str, items: &[Value]) -> Result<Vec<Msisdn>, ApiError> {
+    items
+        .iter()
+        .map(|item| {
+            let text = item.as_str().unwrap_or_default();
+            Msisdn::parse(text).ok_or_else(|| ApiError::invalid_format(key, text, "MSISDN"))
+        })
+        .collect()
+}
+
+/// `unknown-child-group-ignored`: drop the child ids the store does not know.
+fn keep_known_children(store: &Store, body: &mut Map<String, Value>) {
+    if let Some(Value::Array(children)) = body.get_mut("child_groups") {
+        children.retain(|c| c.as_str().is_none_or(|id| store.get(id).is_some()));
+    }
+}
+
+/// Adds that are already members, or repeat an earlier add.
+fn duplicate_adds(request: &UpdateRequest, group: &Group) -> usize {
+    let mut seen = HashSet::new();
+    request
+        .add
+        .iter()
+        .filter(|m| group.members.contains(m) || !seen.insert(**m))
+        .count()
+}
+
+/// `quadratic-update`: the naive duplicate check, every member compared as text, digit by digit,
+/// with every member kept before it.
+fn naive_duplicate_check(group: &Group) -> usize {
+    let texts: Vec<String> = group
+        .members
+        .iter()
+        .take(QUADRATIC_CAP)
+        .map(Msisdn::to_string)
+        .collect();
+    let mut kept: Vec<&str> = Vec::with_capacity(texts.len());
+    for text in &texts {
+        if !kept.iter().any(|k| same_digits(k, text)) {
+            kept.push(text);
+        }
+    }
+    std::hint::black_box(kept.len())
+}
+
+/// Two numbers compared digit by digit, a leading '+' ignored.
+fn same_digits(a: &str, b: &str) -> bool {
+    let (a, b) = (a.trim_start_matches('+'), b.trim_start_matches('+'));
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .all(|(x, y)| std::hint::black_box(x) == y)
+}
+
+/// `lost-updates`: read the state, let go of the lock, compute, write the whole group back. An
+/// update of the same group landing in between is overwritten.
+async fn update_without_lock(
+    store: &Mutex<Store>,
+    id: &str,
+    request: UpdateRequest,
+    now: Millis,
+) -> Result<GroupView, ApiError> {
+    let mut copy = lock(store).clone();
+    let view = copy.update(id, request, now)?;
+    tokio::time::sleep(RACE_WINDOW).await;
+    let group = copy
+        .get(id)
+        .cloned()
+        .ok_or_else(|| ApiError::not_found(id))?;
+    lock(store).replace(
+        id,
+        ReplaceRequest {
+            name: group.name,
+            members: group.members.into_iter().collect(),
+            child_groups: group.child_groups,
+            auto_update: group.auto_update,
+        },
+        now,
+    )?;
+    Ok(view)
+}
+
+fn lock(store: &Mutex<Store>) -> MutexGuard<'_, Store> {
+    store.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_fault_has_a_name_a_description_and_a_family() {
+        let mut names = HashSet::new();
+        for fault in Fault::all() {
+            assert!(names.insert(fault.name()), "{fault:?}");
+            assert!(!fault.description().is_empty(), "{fault:?}");
+            assert!(!fault.family().is_empty());
+        }
+        assert!(Fault::all().len() >= 30);
+        for kept in [
+            "removes-before-adds",
+            "null-name-ignored",
+            "create-returns-200",
+            "duplicates-counted",
+        ] {
+            assert!(names.contains(kept), "{kept}");
+        }
+    }
+
+    #[test]
+    fn names_with_a_status_keep_their_dash() {
+        for (text, fault) in [
+            ("create-returns-200", Fault::CreateReturns200),
+            ("create-returns200", Fault::CreateReturns200),
+            ("delete-returns-204", Fault::DeleteReturns204),
+            ("malformed-json-500", Fault::MalformedJson500),
+        ] {
+            assert_eq!(Fault::from_str(text, false), Ok(fault), "{text}");
+        }
+        assert_eq!(Fault::CreateReturns200.name(), "create-returns-200");
+    }
+
+    #[test]
+    fn no_fault_changes_nothing() {
+        let faults = Faults::new(&[]);
+        let store = Mutex::new(Store::new());
+        let body = json!({"name": "x".repeat(25), "members": ["abc"]});
+        let err = faults
+            .create_request(&store, body.as_object().unwrap())
+            .unwrap_err();
+        assert_eq!(err.status, 400);
+    }
+
+    #[test]
+    fn limits_lifted_keep_every_member() {
+        let faults = Faults::new(&[Fault::MemberLimitUnchecked]);
+        let store = Mutex::new(Store::new());
+        let members: Vec<String> = (0..10_005).map(|i| format!("4670{i:07}")).collect();
+        let body = json!({"members": members});
+        let request = faults
+            .create_request(&store, body.as_object().unwrap())
+            .unwrap();
+        assert_eq!(request.members.len(), 10_005);
     }
 }

@@ -4,13 +4,9 @@
 //! Order of checks for a request: 401 (auth) → 404/405 (routing) → 413/415 (body) → 400 (parse and
 //! validate) → 404 (unknown id) → 403 (unknown referenced group).
 
-use super::faults::Fault;
 use super::state::{AppState, EmulatorConfig};
 use crate::model::request::parse_body;
-use crate::model::{
-    ApiError, CreateRequest, ListQuery, Millis, NameChange, ReplaceRequest, Store, UpdateRequest,
-    id,
-};
+use crate::model::{ApiError, ListQuery, Millis, Store, id};
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::BytesRejection;
@@ -43,6 +39,10 @@ pub(super) fn router(config: EmulatorConfig) -> Router {
 }
 
 // ---- the seven operations -------------------------------------------------------------------
+//
+// Each handler reads as: body → request (`faults.*_request`: parsing, bent by any injected fault)
+// → model → answer (`faults.group` / `faults.list`: the Group as the model says, bent by any
+// injected fault). With no fault injected every `faults.*` call is the plain model.
 
 async fn create(
     State(s): Shared,
@@ -50,26 +50,16 @@ async fn create(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let result = json_body(&headers, body).and_then(|b| {
-        let request = CreateRequest::from_json(&b)?;
-        let sent = b
-            .get("members")
-            .and_then(|m| m.as_array())
-            .map_or(0, Vec::len);
+    let result = json_body(&s, &headers, body).and_then(|b| {
+        let store = s.plan(&plan);
+        let request = s.faults.create_request(&store, &b)?;
         let now = now();
         let id = id::ulid(now, rand::random());
-        let mut view = lock(&s.plan(&plan)).create(request, id, now)?;
-        if s.config.has(Fault::DuplicatesCounted) {
-            view.size = sent;
-        }
-        Ok(view)
+        let view = lock(&store).create(request, id, now)?;
+        s.faults.created(&b, &view);
+        Ok(s.faults.group(view))
     });
-    let status = if s.config.has(Fault::CreateReturns200) {
-        StatusCode::OK
-    } else {
-        StatusCode::CREATED
-    };
-    respond(status, result)
+    respond(&s, s.faults.create_status(), result)
 }
 
 async fn list(State(s): Shared, Path(plan): Path<String>, RawQuery(q): RawQuery) -> Response {
@@ -81,12 +71,13 @@ async fn list(State(s): Shared, Path(plan): Path<String>, RawQuery(q): RawQuery)
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str())),
     )
-    .map(|query| lock(&s.plan(&plan)).list(query));
-    respond(StatusCode::OK, result)
+    .map(|query| s.faults.list(&lock(&s.plan(&plan)), query));
+    respond(&s, 200, result)
 }
 
 async fn retrieve(State(s): Shared, Path((plan, id)): Path<(String, String)>) -> Response {
-    respond(StatusCode::OK, lock(&s.plan(&plan)).retrieve(&id))
+    let result = lock(&s.plan(&plan)).retrieve(&id);
+    respond(&s, 200, result.map(|view| s.faults.group(view)))
 }
 
 async fn update(
@@ -95,24 +86,15 @@ async fn update(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let result = json_body(&headers, body).and_then(|b| {
-        let mut request = UpdateRequest::from_json(&b)?;
-        if s.config.has(Fault::NullNameIgnored) && request.name == NameChange::Clear {
-            request.name = NameChange::Keep;
-        }
-        let store = s.plan(&plan);
-        let mut store = lock(&store);
-        if s.config.has(Fault::RemovesBeforeAdds) {
-            let removes = UpdateRequest {
-                remove: std::mem::take(&mut request.remove),
-                remove_from_group: request.remove_from_group.take(),
-                ..UpdateRequest::default()
-            };
-            store.update(&id, removes, now())?;
-        }
-        store.update(&id, request, now())
-    });
-    respond(StatusCode::OK, result)
+    let store = s.plan(&plan);
+    let result = async {
+        let b = json_body(&s, &headers, body)?;
+        let request = s.faults.update_request(&store, &id, &b)?;
+        let view = s.faults.update(&store, &id, request, now()).await?;
+        Ok(s.faults.group(view))
+    }
+    .await;
+    respond(&s, 200, result)
 }
 
 async fn replace(
@@ -121,17 +103,20 @@ async fn replace(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let result = json_body(&headers, body).and_then(|b| {
-        let request = ReplaceRequest::from_json(&b)?;
-        lock(&s.plan(&plan)).replace(&id, request, now())
+    let result = json_body(&s, &headers, body).and_then(|b| {
+        let store = s.plan(&plan);
+        let request = s.faults.replace_request(&store, &id, &b)?;
+        let view = lock(&store).replace(&id, request, now())?;
+        s.faults.replaced(&id);
+        Ok(s.faults.group(view))
     });
-    respond(StatusCode::OK, result)
+    respond(&s, s.faults.replace_status(), result)
 }
 
 async fn delete(State(s): Shared, Path((plan, id)): Path<(String, String)>) -> Response {
-    match lock(&s.plan(&plan)).delete(&id) {
-        Ok(()) => StatusCode::OK.into_response(),
-        Err(e) => error_response(&e),
+    match s.faults.delete(&s.plan(&plan), &id) {
+        Ok(()) => status_code(s.faults.delete_status()).into_response(),
+        Err(e) => error_response(&s, &e),
     }
 }
 
@@ -139,21 +124,24 @@ async fn members(State(s): Shared, Path((plan, id)): Path<(String, String)>) -> 
     // Copy the numbers under the lock; format them after releasing it.
     let result = lock(&s.plan(&plan)).members(&id);
     match result {
-        Ok(numbers) => {
-            let mut out = String::with_capacity(numbers.len() * 16 + 2);
+        Ok(mut numbers) => {
+            s.faults.members(&mut numbers);
+            let prefix = s.faults.member_prefix();
+            let mut out = String::with_capacity(numbers.len() * 17 + 2);
             out.push('[');
             for (i, n) in numbers.iter().enumerate() {
                 if i > 0 {
                     out.push(',');
                 }
                 out.push('"');
+                out.push_str(prefix);
                 out.push_str(&n.to_string());
                 out.push('"');
             }
             out.push(']');
             json_response(StatusCode::OK, out)
         }
-        Err(e) => error_response(&e),
+        Err(e) => error_response(&s, &e),
     }
 }
 
@@ -174,7 +162,7 @@ async fn authenticate(State(s): Shared, request: Request, next: Next) -> Respons
         (Some(given), Some(expected)) => constant_time_eq(given.as_bytes(), expected.as_bytes()),
         (Some(_), None) => true,
         (None, _) => false,
-    };
+    } || s.faults.accepts_any_token();
     if ok {
         return next.run(request).await;
     }
@@ -183,7 +171,7 @@ async fn authenticate(State(s): Shared, request: Request, next: Next) -> Respons
         "unauthorized",
         "Authentication token is invalid for this service plan.",
     );
-    let mut response = error_response(&error);
+    let mut response = plain_error_response(&error);
     response
         .headers_mut()
         .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
@@ -211,7 +199,7 @@ async fn method_not_allowed(method: Method, uri: axum::http::Uri) -> Response {
         Some("members") => "GET",
         _ => "GET, POST, PUT, DELETE",
     };
-    let mut response = error_response(&ApiError::new(
+    let mut response = plain_error_response(&ApiError::new(
         405,
         "method_not_allowed",
         format!("The path is valid but not for the method {method}."),
@@ -223,7 +211,7 @@ async fn method_not_allowed(method: Method, uri: axum::http::Uri) -> Response {
 }
 
 async fn unknown_path() -> Response {
-    error_response(&ApiError::new(
+    plain_error_response(&ApiError::new(
         404,
         "not_found",
         "The path is invalid or no resource exists with the given ID.",
@@ -233,6 +221,7 @@ async fn unknown_path() -> Response {
 /// The body of a create, update or replace: 415 without `Content-Type: application/json`, 413 when
 /// over the limit, 400 when not a JSON object.
 fn json_body(
+    s: &AppState,
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<serde_json::Map<String, serde_json::Value>, ApiError> {
@@ -241,7 +230,7 @@ fn json_body(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     let essence = content_type.split(';').next().unwrap_or("").trim();
-    if !essence.eq_ignore_ascii_case("application/json") {
+    if !essence.eq_ignore_ascii_case("application/json") && s.faults.checks_content_type() {
         return Err(ApiError::new(
             415,
             "unsupported_media_type",
@@ -258,25 +247,38 @@ fn json_body(
             format!("The request body could not be read: {e}."),
         )
     })?;
-    parse_body(&bytes)
+    parse_body(&bytes).map_err(|e| s.faults.unreadable_body(e))
 }
 
 // ---- responses ------------------------------------------------------------------------------
 
-fn respond<T: serde::Serialize>(status: StatusCode, result: Result<T, ApiError>) -> Response {
+fn respond<T: serde::Serialize>(
+    s: &AppState,
+    status: u16,
+    result: Result<T, ApiError>,
+) -> Response {
     match result {
         Ok(value) => match serde_json::to_string(&value) {
-            Ok(text) => json_response(status, text),
-            Err(e) => error_response(&ApiError::new(500, "internal", e.to_string())),
+            Ok(text) => json_response(status_code(status), text),
+            Err(e) => plain_error_response(&ApiError::new(500, "internal", e.to_string())),
         },
-        Err(e) => error_response(&e),
+        Err(e) => error_response(s, &e),
     }
 }
 
-fn error_response(error: &ApiError) -> Response {
-    let status = StatusCode::from_u16(error.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+/// An error of an operation: `{"code", "text"}` (unless a fault bends the body).
+fn error_response(s: &AppState, error: &ApiError) -> Response {
+    json_response(status_code(error.status), s.faults.error_body(error))
+}
+
+/// An error answered before any operation runs (401, 404 path, 405, 500).
+fn plain_error_response(error: &ApiError) -> Response {
     let body = serde_json::to_string(error).unwrap_or_default();
-    json_response(status, body)
+    json_response(status_code(error.status), body)
+}
+
+fn status_code(status: u16) -> StatusCode {
+    StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
 fn json_response(status: StatusCode, body: String) -> Response {

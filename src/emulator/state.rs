@@ -1,6 +1,6 @@
 //! The emulator's shared state: its configuration and one model store per service plan.
 
-use super::faults::Fault;
+use super::faults::{Fault, Faults};
 use crate::model::Store;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
@@ -37,12 +37,15 @@ impl Default for EmulatorConfig {
 
 pub(crate) struct AppState {
     pub config: EmulatorConfig,
+    /// The injected faults and their state (nothing when none are injected).
+    pub faults: Faults,
     plans: RwLock<HashMap<String, Arc<Mutex<Store>>>>,
 }
 
 impl AppState {
     pub fn new(config: EmulatorConfig) -> Self {
         AppState {
+            faults: Faults::new(&config.faults),
             config,
             plans: RwLock::new(HashMap::new()),
         }
@@ -52,6 +55,7 @@ impl AppState {
     /// traffic never waits on another's; within a plan, operations are serialised, so concurrent
     /// updates of one group never lose an add or a remove.
     pub fn plan(&self, plan: &str) -> Arc<Mutex<Store>> {
+        let plan = self.faults.store_key(plan);
         if let Some(store) = read(&self.plans).get(plan) {
             return store.clone();
         }

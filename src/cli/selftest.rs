@@ -1,0 +1,109 @@
+//! `groupcheck selftest`: every built-in emulator fault against the detectors, the correct
+//! emulator against them too, and the detection matrix (docs/selftest.md).
+
+use crate::emulator::Fault;
+use crate::exit;
+use crate::report;
+use crate::scenario;
+use crate::selftest::{self, CheckDetector, Detector, Event, MeasurementDetector, Options};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Debug, clap::Args)]
+pub struct SelftestArgs {
+    /// Scenario files or directories for the check detector (default: scenarios/).
+    pub paths: Vec<PathBuf>,
+    /// Faults checked at once (each with its own emulator).
+    #[arg(long, default_value_t = 4)]
+    pub jobs: usize,
+    /// Where selftest.md, selftest.json and selftest.html go (default: reports/<run id>/).
+    #[arg(long)]
+    pub report_dir: Option<PathBuf>,
+    /// Only this fault (repeatable; default: every fault of the catalogue).
+    #[arg(long = "fault", value_enum)]
+    pub faults: Vec<Fault>,
+}
+
+/// Scenarios of one check run at once (inside each fault's run).
+const CHECK_JOBS: usize = 8;
+
+pub fn run(args: SelftestArgs) -> u8 {
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from("scenarios")]
+    } else {
+        args.paths.clone()
+    };
+    let scenarios = match scenario::load_all(&paths) {
+        Ok(s) if !s.is_empty() => s,
+        Ok(_) => {
+            eprintln!("groupcheck selftest: no scenario in {paths:?}");
+            return exit::USAGE;
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            return exit::USAGE;
+        }
+    };
+    // The detectors, one column each. `explore` plugs in here:
+    //     detectors.push(Arc::new(ExploreDetector::new(...)));
+    // and `lost-updates` (FoundBy::Explore) then counts as escaped unless it catches it.
+    let detectors: Vec<Arc<dyn Detector>> = vec![
+        Arc::new(CheckDetector::new(scenarios, CHECK_JOBS)),
+        Arc::new(MeasurementDetector::default()),
+    ];
+    let run_id = report::run_id();
+    let dir = args
+        .report_dir
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("reports").join(&run_id));
+    let faults = if args.faults.is_empty() {
+        Fault::all().to_vec()
+    } else {
+        args.faults.clone()
+    };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("groupcheck selftest: cannot start the runtime: {e}");
+            return exit::UNREACHABLE;
+        }
+    };
+    let on_event = |event: Event| match event {
+        Event::Started {
+            subjects,
+            detectors,
+        } => eprintln!(
+            "groupcheck selftest: {} faults and the correct emulator × {detectors} detectors, {} at a time…",
+            subjects - 1,
+            args.jobs.max(1)
+        ),
+        Event::Done { .. } => {}
+    };
+    let options = Options {
+        run_id,
+        jobs: args.jobs,
+        faults,
+    };
+    let outcome = match runtime.block_on(selftest::run(detectors, options, &on_event)) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("groupcheck selftest: {e}");
+            return exit::UNREACHABLE;
+        }
+    };
+    print!("{}", selftest::render::console(&outcome));
+    match selftest::render::write_all(&outcome, &dir) {
+        Ok(files) => {
+            let names: Vec<String> = files
+                .iter()
+                .filter_map(|f| f.file_name().map(|n| n.to_string_lossy().into_owned()))
+                .collect();
+            println!("reports: {}/ ({})", dir.display(), names.join(", "));
+        }
+        Err(e) => eprintln!(
+            "groupcheck selftest: cannot write the reports in {}: {e}",
+            dir.display()
+        ),
+    }
+    outcome.exit_code()
+}

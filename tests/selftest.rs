@@ -1,0 +1,199 @@
+//! `groupcheck selftest`: every emulator fault is caught (or explicitly awaits a detector that is
+//! not plugged in), the correct emulator is clean, the three reports are written, and the whole
+//! run stays well under a minute. Plus the matrix logic itself, with stand-in detectors.
+
+use groupcheck::emulator::Fault;
+use groupcheck::selftest::detector::BoxFuture;
+use groupcheck::selftest::{self, Catch, Detection, Detector, Options, Status, Subject};
+use serde_json::Value;
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+fn tmp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("gc-selftest-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn selftest_catches_every_fault_and_passes_the_correct_emulator() {
+    let dir = tmp("full");
+    let started = Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_groupcheck"))
+        .args(["selftest", "--report-dir", dir.to_str().unwrap()])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let elapsed = started.elapsed();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    eprintln!(
+        "selftest took {:.1} s\n{stdout}{stderr}",
+        elapsed.as_secs_f64()
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "selftest failed:\n{stdout}\n{stderr}"
+    );
+    assert!(
+        elapsed < Duration::from_secs(60),
+        "selftest took {elapsed:?}; it must stay well under a minute"
+    );
+
+    for file in ["selftest.md", "selftest.json", "selftest.html"] {
+        assert!(dir.join(file).is_file(), "{file} written");
+    }
+    let json: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("selftest.json")).unwrap()).unwrap();
+    assert_eq!(json["profile"], "strict");
+    assert_eq!(json["correct"]["passed"], true, "{}", json["correct"]);
+    let rows = json["faults"].as_array().unwrap();
+    assert_eq!(rows.len(), Fault::all().len(), "one row per fault");
+    assert!(rows.len() >= 30);
+    let detectors: Vec<&str> = json["detectors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name"].as_str().unwrap())
+        .collect();
+    for row in rows {
+        let name = row["fault"].as_str().unwrap();
+        let wanted = row["found_by"].as_str().unwrap();
+        if detectors.contains(&wanted) {
+            assert_eq!(row["status"], "caught", "{name} escaped: {row}");
+            let ids: Vec<&str> = row["detections"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .flat_map(|d| d["caught_by"].as_array().unwrap())
+                .map(|c| c["id"].as_str().unwrap())
+                .collect();
+            assert!(!ids.is_empty(), "{name}: caught by nothing named");
+        } else {
+            assert_eq!(row["status"], "awaiting", "{name}: {row}");
+            assert_eq!(row["awaiting"], wanted);
+        }
+    }
+    let row = |name: &str| rows.iter().find(|r| r["fault"] == name).unwrap();
+    // The measurement, not a rule, catches the O(n²) update, and says so.
+    let quadratic = row("quadratic-update");
+    let measured = &quadratic["detections"][1];
+    assert_eq!(measured["detector"], "measurement");
+    assert_eq!(measured["caught_by"][0]["id"], "measurement");
+    assert!(
+        stdout.contains("caught by measurement: latency ×"),
+        "{stdout}"
+    );
+    // Concurrency is for explore: shown as awaiting, never as caught.
+    assert_eq!(row("lost-updates")["status"], "awaiting");
+    assert!(stdout.contains("… lost-updates"), "{stdout}");
+    // One line per fault, with the rules that caught it.
+    let line = stdout
+        .lines()
+        .find(|l| l.contains(" removes-before-adds "))
+        .expect("a line for removes-before-adds");
+    assert!(line.trim_start().starts_with('✓'), "{line}");
+    assert!(line.contains("update.add-before-remove"), "{line}");
+    assert!(stdout.contains("correct emulator: passed"), "{stdout}");
+
+    let html = std::fs::read_to_string(dir.join("selftest.html")).unwrap();
+    assert!(html.contains("<table>") && html.contains("removes-before-adds"));
+    assert!(!html.contains("<script"), "self-contained, no scripts");
+    let md = std::fs::read_to_string(dir.join("selftest.md")).unwrap();
+    assert!(md.contains("| ✓ | `removes-before-adds` |"), "{md}");
+}
+
+/// A detector that always answers the same thing.
+struct Fixed {
+    name: &'static str,
+    catches: Vec<&'static str>,
+}
+
+impl Detector for Fixed {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+    fn describe(&self) -> String {
+        "a stand-in".into()
+    }
+    fn detect<'a>(&'a self, _subject: &'a Subject) -> BoxFuture<'a, Detection> {
+        Box::pin(async move {
+            Detection {
+                caught_by: self
+                    .catches
+                    .iter()
+                    .map(|id| Catch {
+                        id: (*id).into(),
+                        level: None,
+                        count: 1,
+                        example: "stand-in".into(),
+                    })
+                    .collect(),
+                summary: "stand-in".into(),
+                ..Detection::default()
+            }
+        })
+    }
+}
+
+async fn matrix(detectors: Vec<Arc<dyn Detector>>) -> selftest::SelftestOutcome {
+    selftest::run(
+        detectors,
+        Options {
+            run_id: "test".into(),
+            jobs: 2,
+            faults: vec![Fault::LostUpdates, Fault::QuadraticUpdate],
+        },
+        &|_| {},
+    )
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_fault_awaits_its_detector_until_it_is_plugged_in() {
+    let silent_check: Arc<dyn Detector> = Arc::new(Fixed {
+        name: "check",
+        catches: vec![],
+    });
+    // Neither explore nor the measurement is plugged in: both faults wait, the run passes.
+    let outcome = matrix(vec![silent_check.clone()]).await;
+    let statuses: Vec<Status> = outcome.faults.iter().map(|f| f.status).collect();
+    assert_eq!(statuses, [Status::Awaiting, Status::Awaiting]);
+    assert_eq!(outcome.faults[0].awaiting.as_deref(), Some("explore"));
+    assert_eq!(outcome.exit_code(), 0);
+
+    // Explore plugged in and silent: lost-updates now escapes, and the run fails.
+    let silent_explore: Arc<dyn Detector> = Arc::new(Fixed {
+        name: "explore",
+        catches: vec![],
+    });
+    let outcome = matrix(vec![silent_check.clone(), silent_explore]).await;
+    assert_eq!(outcome.faults[0].status, Status::Escaped);
+    assert_eq!(outcome.faults[1].status, Status::Awaiting);
+    assert_eq!(outcome.exit_code(), 1);
+    assert_eq!(
+        outcome.faults[0].detections.len(),
+        2,
+        "one detection per detector"
+    );
+}
+
+#[tokio::test]
+async fn a_correct_emulator_that_trips_a_detector_fails_the_run() {
+    let noisy: Arc<dyn Detector> = Arc::new(Fixed {
+        name: "explore",
+        catches: vec!["update.add-remove"],
+    });
+    let outcome = matrix(vec![noisy]).await;
+    assert_eq!(outcome.faults[0].status, Status::Caught);
+    assert!(!outcome.correct.passed);
+    assert_eq!(outcome.exit_code(), 1);
+    let text = selftest::render::console(&outcome);
+    assert!(text.contains("correct emulator: FAILED"), "{text}");
+}
