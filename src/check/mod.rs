@@ -20,6 +20,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 use tokio::sync::Semaphore;
 
+/// Run one scenario (also used by `explore` for its generated sequences).
+pub async fn run_scenario(ctx: &RunContext, scenario: &Scenario, index: usize) -> ScenarioOutcome {
+    scenario_run::run(ctx, scenario, index).await
+}
+
 /// What every scenario of a run shares.
 pub struct RunContext {
     pub client: Client,

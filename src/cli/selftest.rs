@@ -5,6 +5,7 @@ use crate::emulator::Fault;
 use crate::exit;
 use crate::report;
 use crate::scenario;
+use crate::selftest::detector::ExploreDetector;
 use crate::selftest::{self, CheckDetector, Detector, Event, MeasurementDetector, Options};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -26,6 +27,8 @@ pub struct SelftestArgs {
 
 /// Scenarios of one check run at once (inside each fault's run).
 const CHECK_JOBS: usize = 8;
+/// The seed of the explore column: a selftest is reproducible.
+const EXPLORE_SEED: u64 = 20_261_122;
 
 pub fn run(args: SelftestArgs) -> u8 {
     let paths = if args.paths.is_empty() {
@@ -44,11 +47,14 @@ pub fn run(args: SelftestArgs) -> u8 {
             return exit::USAGE;
         }
     };
-    // The detectors, one column each. `explore` plugs in here:
-    //     detectors.push(Arc::new(ExploreDetector::new(...)));
-    // and `lost-updates` (FoundBy::Explore) then counts as escaped unless it catches it.
+    // The detectors, one column each.
+    let explore = crate::explore::ExploreConfig {
+        seed: EXPLORE_SEED,
+        ..crate::explore::ExploreConfig::default()
+    };
     let detectors: Vec<Arc<dyn Detector>> = vec![
         Arc::new(CheckDetector::new(scenarios, CHECK_JOBS)),
+        Arc::new(ExploreDetector::new(explore)),
         Arc::new(MeasurementDetector::default()),
     ];
     let run_id = report::run_id();

@@ -198,3 +198,85 @@ pub fn judge_run(outcome: &RunOutcome) -> Detection {
         duration_ms: outcome.duration_ms,
     }
 }
+
+/// Model-based exploration (`explore`) with a fixed seed, under the strict profile, with its
+/// concurrent-updates check: a shrunk failure names one rule; a lost update names
+/// `update.add-remove`.
+pub struct ExploreDetector {
+    config: crate::explore::ExploreConfig,
+}
+
+impl ExploreDetector {
+    pub fn new(config: crate::explore::ExploreConfig) -> ExploreDetector {
+        ExploreDetector { config }
+    }
+}
+
+impl Detector for ExploreDetector {
+    fn name(&self) -> &'static str {
+        "explore"
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "{} sequences of {} operations, seed {}, concurrency {}",
+            self.config.runs,
+            self.config.steps,
+            self.config.seed,
+            if self.config.concurrency { "on" } else { "off" }
+        )
+    }
+
+    fn detect<'a>(&'a self, subject: &'a Subject) -> BoxFuture<'a, Detection> {
+        Box::pin(async move {
+            let client = match subject.client() {
+                Ok(c) => c,
+                Err(e) => return Detection::failed_to_run(self.name(), e),
+            };
+            let ctx = RunContext {
+                client,
+                ledger: None,
+                profile: CheckDetector::PROFILE,
+                run_tag: crate::report::run_tag(),
+                cancel: Arc::new(AtomicBool::new(false)),
+            };
+            let started = std::time::Instant::now();
+            let dir = std::env::temp_dir();
+            let found = crate::explore::explore(&ctx, &self.config, &dir, &|_| {}).await;
+            let mut caught_by = Vec::new();
+            let mut summary = format!("{} sequences, {} requests", found.runs, found.requests);
+            if let Some(f) = &found.found {
+                let level = crate::spec::Catalogue::get().find(&f.rule).map(|r| r.level);
+                caught_by.push(Catch {
+                    id: f.rule.clone(),
+                    level,
+                    count: 1,
+                    example: format!(
+                        "sequence {}: {} operations shrunk to {}",
+                        f.run + 1,
+                        f.original_steps,
+                        f.actions.len()
+                    ),
+                });
+                summary = format!("{summary}; found {} ({} steps)", f.rule, f.actions.len());
+            }
+            if let Some(lost) = &found.concurrency {
+                caught_by.push(Catch {
+                    id: lost.rule.to_owned(),
+                    level: Some(Level::Must),
+                    count: 1,
+                    example: lost.message.clone(),
+                });
+                summary = format!("{summary}; concurrent updates lost");
+            }
+            Detection {
+                detector: "explore".into(),
+                caught_by,
+                summary,
+                problems: Vec::new(),
+                error: None,
+                duration_ms: started.elapsed().as_secs_f64() * 1000.0,
+            }
+        })
+    }
+}
