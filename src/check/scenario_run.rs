@@ -253,9 +253,14 @@ fn captures(step: &Step, obs: &Observation, vars: &mut Vars) -> Result<(), Strin
     Ok(())
 }
 
+/// One report per rule and place in a step: the explicit expectation and the oracle often see the
+/// same difference (the first, the step's own words, is kept).
 fn dedupe(problems: &mut Vec<Problem>) {
     let mut seen = std::collections::HashSet::new();
-    problems.retain(|p| seen.insert((p.rule.clone(), p.message.clone())));
+    problems.retain(|p| {
+        let place = p.pointer.clone().unwrap_or_else(|| p.message.clone());
+        seen.insert((p.rule.clone(), place))
+    });
 }
 
 fn place(

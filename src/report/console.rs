@@ -6,6 +6,7 @@ use crate::check::Event;
 use crate::check::outcome::{Finding, Profile, RunOutcome, ScenarioOutcome, Severity, Verdict};
 use console::Style;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 pub struct Console {
@@ -36,8 +37,9 @@ impl Console {
                 Profile::Strict => "strict",
             };
             eprintln!(
-                "{} {scenarios} scenarios against {target} (profile {profile})",
-                Style::new().bold().apply_to("groupcheck check:")
+                "{} {} against {target} (profile {profile})",
+                Style::new().bold().apply_to("groupcheck check:"),
+                plural(scenarios, "scenario")
             );
         }
     }
@@ -64,13 +66,44 @@ impl Console {
 
     pub fn finish(&self, outcome: &RunOutcome) {
         self.bar.finish_and_clear();
-        let failures: Vec<(&ScenarioOutcome, &Finding)> = outcome
+        let all: Vec<(&ScenarioOutcome, &Finding)> = outcome
             .scenarios
             .iter()
             .flat_map(|s| s.findings.iter().map(move |f| (s, f)))
-            .filter(|(_, f)| !self.quiet || f.severity == Severity::Failure)
             .collect();
-        for (scenario, finding) in failures {
+        // Warnings and notes, one line per rule; failures in full, last, next to the summary.
+        if !self.quiet {
+            let mut by_rule: BTreeMap<(Severity, &str), Vec<(&ScenarioOutcome, &Finding)>> =
+                BTreeMap::new();
+            for (s, f) in all.iter().filter(|(_, f)| f.severity != Severity::Failure) {
+                by_rule
+                    .entry((f.severity, f.rule.as_str()))
+                    .or_default()
+                    .push((s, f));
+            }
+            if !by_rule.is_empty() {
+                eprintln!();
+            }
+            for ((severity, rule), found) in by_rule.iter().rev() {
+                let (s, f) = found[0];
+                let (word, style) = match severity {
+                    Severity::Warning => ("WARN", Style::new().yellow().bold()),
+                    _ => ("NOTE", Style::new().cyan().bold()),
+                };
+                eprintln!(
+                    "{} {} [{}] {}× — e.g. {}:{} \"{}\": {}",
+                    style.apply_to(word),
+                    Style::new().bold().apply_to(rule),
+                    f.level,
+                    found.len(),
+                    s.file,
+                    f.line,
+                    f.step_label,
+                    f.message
+                );
+            }
+        }
+        for (scenario, finding) in all.iter().filter(|(_, f)| f.severity == Severity::Failure) {
             eprintln!("\n{}", render_finding(scenario, finding));
         }
         for s in outcome.scenarios.iter().filter(|s| s.error.is_some()) {
@@ -89,8 +122,8 @@ impl Console {
             Style::new().red().bold().apply_to("FAILED")
         };
         eprintln!(
-            "\n{verdict}: {} scenarios: {} passed, {} warned, {} failed, {} errors · {} failures, {} warnings, {} notes · {} requests in {:.2} s",
-            t.scenarios,
+            "\n{verdict}: {}: {} passed, {} warned, {} failed, {} errors · {} failures, {} warnings, {} notes · {} requests in {:.2} s",
+            plural(t.scenarios, "scenario"),
             t.passed,
             t.warned,
             t.failed,
@@ -198,4 +231,13 @@ pub fn render_finding(scenario: &ScenarioOutcome, f: &Finding) -> String {
         ));
     }
     out
+}
+
+/// "1 scenario", "2 scenarios".
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
 }
