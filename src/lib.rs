@@ -7,6 +7,7 @@ pub mod client;
 pub mod emulator;
 pub mod exit;
 pub mod explore;
+pub mod load;
 pub mod model;
 pub mod report;
 pub mod scenario;

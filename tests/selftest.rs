@@ -102,7 +102,10 @@ fn selftest_catches_every_fault_and_passes_the_correct_emulator() {
         .iter()
         .find(|d| d["detector"] == "explore")
         .expect("an explore detection");
-    assert!(!by_explore["caught_by"].as_array().unwrap().is_empty(), "{lost}");
+    assert!(
+        !by_explore["caught_by"].as_array().unwrap().is_empty(),
+        "{lost}"
+    );
     // One line per fault, with the rules that caught it.
     let line = stdout
         .lines()

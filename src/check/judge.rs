@@ -88,13 +88,19 @@ pub fn expectations(
             wanted.join(" or "),
             obs.status
         );
+        if (300..400).contains(&obs.status) {
+            let to = obs.header("location").map_or("nowhere".to_owned(), preview);
+            message.push_str(&format!(
+                " (a redirect to {to}: groupcheck never follows one)"
+            ));
+        }
         if let Some(code) = obs
             .json()
             .as_ref()
             .and_then(|b| b.get("code"))
             .and_then(Value::as_str)
         {
-            message.push_str(&format!(" (code {code})"));
+            message.push_str(&format!(" (code {})", preview(code)));
         }
         problems.push(Problem::new(&rule, message).with_diff(unified(
             &format!("{}\n", wanted.join(" | ")),
@@ -127,24 +133,9 @@ pub fn expectations(
         return problems;
     };
 
-    if let Some(name) = &expect.schema
-        && let Some(violations) = Schemas::get().validate(name, &body)
-        && let Some(first) = violations.first()
-    {
+    if let Some(name) = &expect.schema {
         let rule = explicit_rule.map_or_else(|| format!("schema.{name}"), str::to_owned);
-        let list: Vec<String> = violations
-            .iter()
-            .take(10)
-            .map(|v| format!("  {v}"))
-            .collect();
-        problems.push(
-            Problem::new(
-                &rule,
-                format!("not valid against schema '{name}': {}", first.message),
-            )
-            .at(first.pointer.clone())
-            .with_diff(list.join("\n")),
-        );
+        problems.extend(schema_problem(&rule, name, &body));
     }
     if let Some(expected) = &expect.body
         && let Some(m) = matcher::subset(expected, &body)
@@ -213,7 +204,7 @@ pub fn expectations(
                     body_rule,
                     format!(
                         "expected code {wanted:?}, got {}",
-                        got.map_or("nothing".into(), Value::to_string)
+                        got.map_or("nothing".into(), matcher::show)
                     ),
                 )
                 .at("/code"),
@@ -273,22 +264,7 @@ pub fn automatic(op: Option<Operation>, obs: &Observation) -> Vec<Problem> {
                         ),
                     ));
                 }
-                let violations = Schemas::get().validate(name, &body).unwrap_or_default();
-                if let Some(first) = violations.first() {
-                    let list: Vec<String> = violations
-                        .iter()
-                        .take(10)
-                        .map(|v| format!("  {v}"))
-                        .collect();
-                    problems.push(
-                        Problem::new(
-                            &rule,
-                            format!("response is not a valid {name}: {}", first.message),
-                        )
-                        .at(first.pointer.clone())
-                        .with_diff(list.join("\n")),
-                    );
-                }
+                problems.extend(schema_problem(&rule, name, &body));
                 if name == "error" && !body.get("text").is_some_and(Value::is_string) {
                     problems.push(
                         Problem::new("error.text-present", "the error body has no string 'text'")
@@ -300,8 +276,14 @@ pub fn automatic(op: Option<Operation>, obs: &Observation) -> Vec<Problem> {
                     && !crate::model::error::SYNTAX_CODES.contains(&code)
                 {
                     problems.push(
-                        Problem::new("error.400-code-known", format!("400 with code '{code}', not one of the three documented syntax codes"))
-                            .at("/code"),
+                        Problem::new(
+                            "error.400-code-known",
+                            format!(
+                                "400 with code '{}', not one of the three documented syntax codes",
+                                preview(code)
+                            ),
+                        )
+                        .at("/code"),
                     );
                 }
             }
@@ -324,6 +306,28 @@ pub fn automatic(op: Option<Operation>, obs: &Observation) -> Vec<Problem> {
         ));
     }
     problems
+}
+
+/// A body that breaks schema `name`: the first violation, with up to ten listed as the "diff".
+fn schema_problem(rule: &str, name: &str, body: &Value) -> Option<Problem> {
+    // Ten are shown; a hostile answer can hold millions, so no more are collected.
+    let violations = Schemas::get()
+        .validate_first(name, body, 10)
+        .unwrap_or_default();
+    let first = violations.first()?;
+    let list: Vec<String> = violations
+        .iter()
+        .take(10)
+        .map(|v| format!("  {}", preview(&v.to_string())))
+        .collect();
+    Some(
+        Problem::new(
+            rule,
+            format!("not a valid {name}: {}", preview(&first.message)),
+        )
+        .at(first.pointer.clone())
+        .with_diff(list.join("\n")),
+    )
 }
 
 /// The first 200 characters of a body, on one line.

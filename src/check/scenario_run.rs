@@ -121,6 +121,10 @@ pub(super) async fn run(ctx: &RunContext, scenario: &Scenario, index: usize) -> 
             let step_failed = !problems.is_empty();
             findings.extend(place(problems));
             record_in_ledger(ctx, scenario, &rendered, &obs);
+            #[cfg(test)]
+            if scenario.name == super::TEST_PANIC_SCENARIO {
+                panic!("a deliberate panic after the first request");
+            }
             if let Err(message) = captures(step, &obs, &mut vars) {
                 // Later steps depend on what this one should have returned. When the step already
                 // failed, that failure is the report; otherwise the scenario itself is wrong.

@@ -1,9 +1,12 @@
 //! The command line: argument definitions and dispatch. Each command's work lives in its own
 //! module; this file only parses and routes, and is the one place that maps errors to exit codes.
 
+mod capacity;
 mod check;
 mod cleanup;
 mod explore;
+mod load;
+mod merge;
 mod selftest;
 mod serve;
 mod target;
@@ -38,22 +41,15 @@ pub enum Command {
     /// Every built-in emulator fault against check and explore: the detection matrix.
     Selftest(selftest::SelftestArgs),
     /// Run the flows under load.
-    Load(NotBuilt),
+    Load(load::LoadArgs),
     /// Sweep group sizes and rates; table, chart and knee.
-    Capacity(NotBuilt),
+    Capacity(capacity::CapacityArgs),
     /// Combine shard results into one report.
-    Merge(NotBuilt),
+    Merge(merge::MergeArgs),
     /// Check a JSON document against a named schema of specs/schemas.
     Validate(validate::ValidateArgs),
     /// Delete what a run created, from its ledger.
     Cleanup(cleanup::CleanupArgs),
-}
-
-/// Arguments of a command that is not built yet.
-#[derive(Debug, clap::Args)]
-pub struct NotBuilt {
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
-    rest: Vec<String>,
 }
 
 /// Parse the command line, run the command, and return its documented exit code.
@@ -76,12 +72,9 @@ pub fn main() -> ExitCode {
         Command::Selftest(args) => selftest::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Validate(args) => validate::run(args),
-        other => {
-            let name = format!("{other:?}");
-            let name = name.split('(').next().unwrap_or("this").to_lowercase();
-            eprintln!("groupcheck {name}: not built yet");
-            exit::USAGE
-        }
+        Command::Load(args) => load::run(args),
+        Command::Capacity(args) => capacity::run(args),
+        Command::Merge(args) => merge::run(args),
     };
     exit::code(code)
 }

@@ -1,6 +1,12 @@
 //! The only code that talks HTTP to a target: auth, timeouts, a cap on body size, 429 back-off,
 //! no redirects, secrets kept out of every printable form, and a curl reproducer per request.
 //!
+//! Hostile targets (docs/robustness.md): every way a target can misbehave ends as a
+//! [`TransportError`] or an [`Observation`], never a panic, a hang or unbounded memory. A request
+//! never leaves the addressed service plan's root (no dot-segment escapes), a loopback target is
+//! never sent through a proxy, and a token a target echoes back is replaced by `[redacted]` before
+//! anyone sees the answer.
+//!
 //! * [`ledger`]: the record of every group a run created, for teardown and `cleanup`.
 
 pub mod ledger;
@@ -76,6 +82,8 @@ pub struct ClientConfig {
     pub retries_on_429: u32,
     /// The longest `Retry-After` honoured; a longer one is cut to this.
     pub max_retry_after: Duration,
+    /// Extra trusted root certificates (PEM), added to the system's (`--ca-cert FILE`).
+    pub ca_certs: Vec<Vec<u8>>,
 }
 
 impl Default for ClientConfig {
@@ -86,6 +94,7 @@ impl Default for ClientConfig {
             body_cap: 64 * 1024 * 1024,
             retries_on_429: 5,
             max_retry_after: Duration::from_secs(30),
+            ca_certs: Vec::new(),
         }
     }
 }
@@ -160,12 +169,37 @@ pub struct Client {
 
 impl Client {
     pub fn new(target: Target, config: ClientConfig) -> Result<Client, String> {
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .connect_timeout(config.connect_timeout)
             .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("groupcheck/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+            .user_agent(concat!("groupcheck/", env!("CARGO_PKG_VERSION")));
+        // HTTP_PROXY / HTTPS_PROXY apply to remote targets (reqwest reads them, with NO_PROXY);
+        // a loopback target, such as the embedded emulator, is never sent to a proxy, which could
+        // not reach this machine's loopback anyway.
+        if is_loopback(&target.base_url) {
+            builder = builder.no_proxy();
+        }
+        let mut roots = Vec::new();
+        for pem in &config.ca_certs {
+            let certs = reqwest::Certificate::from_pem_bundle(pem)
+                .map_err(|e| format!("cannot read a --ca-cert file: {}", root_cause(&e)))?;
+            if certs.is_empty() {
+                return Err("a --ca-cert file holds no PEM certificate".to_owned());
+            }
+            roots.extend(certs);
+        }
+        let extra_roots = !roots.is_empty();
+        if extra_roots {
+            builder = builder.tls_certs_merge(roots);
+        }
+        let http = builder.build().map_err(|e| {
+            let hint = if extra_roots {
+                " (is every --ca-cert file a PEM certificate?)"
+            } else {
+                ""
+            };
+            format!("cannot build the HTTP client: {}{hint}", root_cause(&e))
+        })?;
         Ok(Client {
             http,
             target,
@@ -213,10 +247,10 @@ impl Client {
         let method = reqwest::Method::from_bytes(request.method.as_bytes())
             .map_err(|_| TransportError::Other(format!("invalid method {}", request.method)))?;
         let (root, token) = self.target.route(request.second_plan);
-        let url = format!("{root}{}", request.path);
+        let url = confine(&root, &request.path)?;
         let mut builder = self
             .http
-            .request(method, &url)
+            .request(method, url)
             .query(&request.query)
             .timeout(self.config.timeout);
         builder = match request.auth {
@@ -254,9 +288,11 @@ impl Client {
             .headers()
             .iter()
             .map(|(k, v)| {
+                let mut value = v.as_bytes().to_vec();
+                self.scrub(&mut value);
                 (
                     k.as_str().to_owned(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    String::from_utf8_lossy(&value).into_owned(),
                 )
             })
             .collect();
@@ -271,7 +307,34 @@ impl Client {
             }
             body.extend_from_slice(&chunk);
         }
+        self.scrub(&mut body);
         Ok((status, retry_after, headers, body))
+    }
+
+    /// Replace every occurrence of the run's tokens in `bytes` by `[redacted]`: a target that
+    /// echoes the Authorization header back (debug pages, some error bodies) must not carry the
+    /// token into a finding, a report or a log. Tokens shorter than [`MIN_SCRUBBED_TOKEN`] bytes
+    /// are left alone: replacing every `T` of a timestamp would break the judging instead.
+    pub fn scrub(&self, bytes: &mut Vec<u8>) {
+        for secret in std::iter::once(&self.target.token).chain(self.target.second_token.iter()) {
+            let needle = secret.expose().as_bytes();
+            if needle.len() < MIN_SCRUBBED_TOKEN {
+                continue;
+            }
+            if memchr::memmem::find(bytes, needle).is_none() {
+                continue;
+            }
+            let finder = memchr::memmem::Finder::new(needle);
+            let mut out = Vec::with_capacity(bytes.len());
+            let mut last = 0;
+            for at in finder.find_iter(bytes) {
+                out.extend_from_slice(&bytes[last..at]);
+                out.extend_from_slice(REDACTED.as_bytes());
+                last = at + needle.len();
+            }
+            out.extend_from_slice(&bytes[last..]);
+            *bytes = out;
+        }
     }
 
     /// A curl command that reproduces the request; the token is read from `$SINCH_API_TOKEN`,
@@ -280,14 +343,19 @@ impl Client {
         let (root, _) = self.target.route(request.second_plan);
         let mut url = format!("{root}{}", request.path);
         if !request.query.is_empty() {
-            let pairs: Vec<String> = request
-                .query
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect();
-            url = format!("{url}?{}", pairs.join("&"));
+            let pairs = form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(&request.query)
+                .finish();
+            url = format!("{url}?{pairs}");
         }
-        let mut parts = vec![format!("curl -i -X {} {}", request.method, quote(&url))];
+        let method = if !request.method.is_empty()
+            && request.method.bytes().all(|b| b.is_ascii_alphanumeric())
+        {
+            request.method.clone()
+        } else {
+            quote(&request.method)
+        };
+        let mut parts = vec![format!("curl -i -X {method} {}", quote(&url))];
         match request.auth {
             Auth::Token if request.second_plan && self.target.second_token.is_some() => {
                 parts.push("-H \"Authorization: Bearer $SINCH_SECOND_API_TOKEN\"".into())
@@ -318,13 +386,79 @@ impl Client {
     }
 }
 
+/// What a scrubbed token is replaced with.
+pub const REDACTED: &str = "[redacted]";
+/// Tokens shorter than this are not scrubbed from answers (see [`Client::scrub`]).
+pub const MIN_SCRUBBED_TOKEN: usize = 8;
+
+/// `id` as one path segment: every byte but the unreserved ones (RFC 3986) percent-encoded, so
+/// an id a target returned (`a/../../b`, `x?y`, `x#y`) names one resource below `/groups/` and no
+/// other path.
+pub fn path_segment(id: &str) -> String {
+    let mut out = String::with_capacity(id.len());
+    for b in id.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The URL of `path` below `root`, refused when it would leave `root` once dot segments are
+/// resolved (`/groups/../../other-plan/groups/X`) or change scheme, host or port.
+fn confine(root: &str, path: &str) -> Result<reqwest::Url, TransportError> {
+    let refuse = |why: String| TransportError::Other(format!("refusing to send: {why}"));
+    let base =
+        reqwest::Url::parse(root).map_err(|e| refuse(format!("{root} is not a URL: {e}")))?;
+    let url = reqwest::Url::parse(&format!("{root}{path}"))
+        .map_err(|e| refuse(format!("'{path}' does not make a URL: {e}")))?;
+    let base_path = base.path().trim_end_matches('/');
+    let inside = url.path() == base_path
+        || url
+            .path()
+            .strip_prefix(base_path)
+            .is_some_and(|rest| rest.starts_with('/'));
+    if !inside || url.origin() != base.origin() {
+        return Err(refuse(format!(
+            "'{path}' resolves to {}, outside the service plan's root {}",
+            url.path(),
+            base_path
+        )));
+    }
+    Ok(url)
+}
+
+/// Whether a base URL names this machine: 127.0.0.0/8, ::1 or `localhost`.
+fn is_loopback(base_url: &str) -> bool {
+    let Some(host) = reqwest::Url::parse(base_url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+    else {
+        return false;
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    match host.parse::<std::net::IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => {
+            let name = host.trim_end_matches('.');
+            name == "localhost" || name.ends_with(".localhost")
+        }
+    }
+}
+
 fn classify(error: reqwest::Error, timeout: Duration) -> TransportError {
     if error.is_timeout() {
         TransportError::Timeout(timeout)
     } else if error.is_connect() {
         TransportError::Connect(root_cause(&error))
+    } else if error.is_builder() {
+        TransportError::Other(format!("cannot make the request: {}", root_cause(&error)))
+    } else if error.is_body() || error.is_decode() {
+        TransportError::Other(format!("the answer broke off: {}", root_cause(&error)))
     } else {
-        TransportError::Other(root_cause(&error))
+        TransportError::Other(format!("no complete HTTP answer: {}", root_cause(&error)))
     }
 }
 

@@ -33,6 +33,7 @@ pub(super) fn router(config: EmulatorConfig) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(unknown_path)
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(middleware::from_fn(json_errors))
         .layer(middleware::from_fn_with_state(state.clone(), authenticate))
         .layer(middleware::from_fn_with_state(state.clone(), log_request))
         .with_state(state)
@@ -71,12 +72,12 @@ async fn list(State(s): Shared, Path(plan): Path<String>, RawQuery(q): RawQuery)
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str())),
     )
-    .map(|query| s.faults.list(&lock(&s.plan(&plan)), query));
+    .map(|query| s.faults.list(&lock(&s.existing_plan(&plan)), query));
     respond(&s, 200, result)
 }
 
 async fn retrieve(State(s): Shared, Path((plan, id)): Path<(String, String)>) -> Response {
-    let result = lock(&s.plan(&plan)).retrieve(&id);
+    let result = lock(&s.existing_plan(&plan)).retrieve(&id);
     respond(&s, 200, result.map(|view| s.faults.group(view)))
 }
 
@@ -86,7 +87,7 @@ async fn update(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let store = s.plan(&plan);
+    let store = s.existing_plan(&plan);
     let result = async {
         let b = json_body(&s, &headers, body)?;
         let request = s.faults.update_request(&store, &id, &b)?;
@@ -104,7 +105,7 @@ async fn replace(
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let result = json_body(&s, &headers, body).and_then(|b| {
-        let store = s.plan(&plan);
+        let store = s.existing_plan(&plan);
         let request = s.faults.replace_request(&store, &id, &b)?;
         let view = lock(&store).replace(&id, request, now())?;
         s.faults.replaced(&id);
@@ -114,7 +115,7 @@ async fn replace(
 }
 
 async fn delete(State(s): Shared, Path((plan, id)): Path<(String, String)>) -> Response {
-    match s.faults.delete(&s.plan(&plan), &id) {
+    match s.faults.delete(&s.existing_plan(&plan), &id) {
         Ok(()) => status_code(s.faults.delete_status()).into_response(),
         Err(e) => error_response(&s, &e),
     }
@@ -122,7 +123,7 @@ async fn delete(State(s): Shared, Path((plan, id)): Path<(String, String)>) -> R
 
 async fn members(State(s): Shared, Path((plan, id)): Path<(String, String)>) -> Response {
     // Copy the numbers under the lock; format them after releasing it.
-    let result = lock(&s.plan(&plan)).members(&id);
+    let result = lock(&s.existing_plan(&plan)).members(&id);
     match result {
         Ok(mut numbers) => {
             s.faults.members(&mut numbers);
@@ -208,6 +209,75 @@ async fn method_not_allowed(method: Method, uri: axum::http::Uri) -> Response {
         .headers_mut()
         .insert(header::ALLOW, HeaderValue::from_static(allow));
     response
+}
+
+/// Every error answer is `{"code", "text"}` JSON, also those axum makes itself: a path whose
+/// percent-encoding does not decode to UTF-8 is a 404 like any other unknown path (axum's path
+/// extractor would answer a text/plain 400), and any other error answered as text is wrapped.
+async fn json_errors(request: Request, next: Next) -> Response {
+    if !decodes_to_utf8(request.uri().path()) {
+        return unknown_path().await;
+    }
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_owned())
+        .unwrap_or_default();
+    let text = if text.is_empty() {
+        status.canonical_reason().unwrap_or("Error").to_owned()
+    } else {
+        text
+    };
+    let code = match status.as_u16() {
+        400 => crate::model::error::SYNTAX_INVALID_PARAMETER_FORMAT,
+        404 => crate::model::error::NOT_FOUND,
+        405 => "method_not_allowed",
+        413 => "payload_too_large",
+        415 => "unsupported_media_type",
+        _ if status.is_server_error() => "internal_error",
+        _ => "error",
+    };
+    let mut out = plain_error_response(&ApiError::new(status.as_u16(), code, text));
+    for (name, value) in &parts.headers {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            out.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    out
+}
+
+/// Whether a percent-encoded path decodes to UTF-8 text.
+fn decodes_to_utf8(path: &str) -> bool {
+    if !path.contains('%') {
+        return true;
+    }
+    let bytes = path.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (bytes[i], bytes.get(i + 1), bytes.get(i + 2)) {
+            (b'%', Some(&h), Some(&l)) if hex(h).is_some() && hex(l).is_some() => {
+                out.push((hex(h).unwrap_or(0) * 16 + hex(l).unwrap_or(0)) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    std::str::from_utf8(&out).is_ok()
 }
 
 async fn unknown_path() -> Response {

@@ -62,8 +62,38 @@ impl AppState {
         let mut plans = self.plans.write().unwrap_or_else(|e| e.into_inner());
         plans.entry(plan.to_owned()).or_default().clone()
     }
+
+    /// The store of a plan for an operation that only reads or changes existing groups: a plan
+    /// never written to gets a fresh empty store that is not kept. Only create adds a plan, so a
+    /// client sending requests to a million made-up plan ids does not grow the emulator.
+    pub fn existing_plan(&self, plan: &str) -> Arc<Mutex<Store>> {
+        let plan = self.faults.store_key(plan);
+        read(&self.plans).get(plan).cloned().unwrap_or_default()
+    }
+
+    #[cfg(test)]
+    fn plan_count(&self) -> usize {
+        read(&self.plans).len()
+    }
 }
 
 fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
     lock.read().unwrap_or_else(|e| e.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_create_adds_a_plan() {
+        let state = AppState::new(EmulatorConfig::default());
+        for i in 0..10_000 {
+            let _ = state.existing_plan(&format!("made-up-{i}"));
+        }
+        assert_eq!(state.plan_count(), 0, "reads of unknown plans keep nothing");
+        let created = state.plan("P");
+        assert_eq!(state.plan_count(), 1);
+        assert!(Arc::ptr_eq(&created, &state.existing_plan("P")));
+    }
 }

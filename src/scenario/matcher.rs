@@ -33,7 +33,7 @@ fn subset_at(expected: &Value, actual: &Value, at: String) -> Option<Mismatch> {
             let here = format!("{at}/{}", escape(k));
             match a.get(k) {
                 Some(av) => subset_at(ev, av, here),
-                None => Some(mismatch(&here, format!("missing; expected {ev}"))),
+                None => Some(mismatch(&here, format!("missing; expected {}", show(ev)))),
             }
         }),
         (Value::Array(e), Value::Array(a)) if e.len() == a.len() => e
@@ -46,7 +46,10 @@ fn subset_at(expected: &Value, actual: &Value, at: String) -> Option<Mismatch> {
             format!("expected {} elements, got {}", e.len(), a.len()),
         )),
         (e, a) if numbers_equal(e, a) || e == a => None,
-        (e, a) => Some(mismatch(&at, format!("expected {e}, got {a}"))),
+        (e, a) => Some(mismatch(
+            &at,
+            format!("expected {}, got {}", show(e), show(a)),
+        )),
     }
 }
 
@@ -65,7 +68,10 @@ fn extra_key(expected: &Value, actual: &Value, at: String) -> Option<Mismatch> {
         (Value::Object(e), Value::Object(a)) => a.iter().find_map(|(k, av)| {
             let here = format!("{at}/{}", escape(k));
             match e.get(k) {
-                None => Some(mismatch(&here, format!("unexpected key with value {av}"))),
+                None => Some(mismatch(
+                    &here,
+                    format!("unexpected key with value {}", show(av)),
+                )),
                 Some(ev) => extra_key(ev, av, here),
             }
         }),
@@ -77,7 +83,7 @@ fn extra_key(expected: &Value, actual: &Value, at: String) -> Option<Mismatch> {
 pub fn absent(pointer: &str, actual: &Value) -> Option<Mismatch> {
     actual
         .pointer(pointer)
-        .map(|v| mismatch(pointer, format!("expected absent, got {v}")))
+        .map(|v| mismatch(pointer, format!("expected absent, got {}", show(v))))
 }
 
 /// Normalise an MSISDN for comparison; a string that is not one compares as itself.
@@ -108,7 +114,7 @@ pub fn members(expected: &Value, actual: &Value, pointer: &str) -> Option<Mismat
     let Some(got) = as_set(found) else {
         return Some(mismatch(
             pointer,
-            format!("expected an array of strings, got {found}"),
+            format!("expected an array of strings, got {}", show(found)),
         ));
     };
     if want == got {
@@ -135,7 +141,7 @@ pub fn matcher(m: &Matcher, actual: &Value) -> Option<Mismatch> {
         if let Some(i) = items.and_then(|a| a.iter().position(|e| subset(unwanted, e).is_none())) {
             return Some(mismatch(
                 &format!("{}/{i}", m.path),
-                format!("expected no element matching {unwanted}"),
+                format!("expected no element matching {}", show(unwanted)),
             ));
         }
         if m.type_.is_none()
@@ -153,7 +159,10 @@ pub fn matcher(m: &Matcher, actual: &Value) -> Option<Mismatch> {
     if let Some(t) = &m.type_
         && !has_type(value, t)
     {
-        return Some(mismatch(&m.path, format!("expected type {t}, got {value}")));
+        return Some(mismatch(
+            &m.path,
+            format!("expected type {t}, got {}", show(value)),
+        ));
     }
     if let Some(re) = &m.regex {
         let ok = value
@@ -162,14 +171,17 @@ pub fn matcher(m: &Matcher, actual: &Value) -> Option<Mismatch> {
         if !ok {
             return Some(mismatch(
                 &m.path,
-                format!("expected a string matching /{re}/, got {value}"),
+                format!("expected a string matching /{re}/, got {}", show(value)),
             ));
         }
     }
     if let Some(e) = &m.equals
         && !(e == value || numbers_equal(e, value))
     {
-        return Some(mismatch(&m.path, format!("expected {e}, got {value}")));
+        return Some(mismatch(
+            &m.path,
+            format!("expected {}, got {}", show(e), show(value)),
+        ));
     }
     if let Some(options) = &m.one_of
         && !options
@@ -178,7 +190,11 @@ pub fn matcher(m: &Matcher, actual: &Value) -> Option<Mismatch> {
     {
         return Some(mismatch(
             &m.path,
-            format!("expected one of {options:?}, got {value}"),
+            format!(
+                "expected one of {}, got {}",
+                show(&Value::Array(options.clone())),
+                show(value)
+            ),
         ));
     }
     if let Some(n) = m.length {
@@ -186,7 +202,7 @@ pub fn matcher(m: &Matcher, actual: &Value) -> Option<Mismatch> {
         if len != Some(n) {
             return Some(mismatch(
                 &m.path,
-                format!("expected an array of {n} elements, got {value}"),
+                format!("expected an array of {n} elements, got {}", show(value)),
             ));
         }
     }
@@ -211,6 +227,18 @@ fn numbers_equal(a: &Value, b: &Value) -> bool {
     matches!((a.as_f64(), b.as_f64()), (Some(x), Some(y)) if x == y)
 }
 
+/// Longest value text in a message; a target's answer can be tens of megabytes.
+const MAX_SHOWN: usize = 200;
+
+/// A value as JSON text for a message, cut to [`MAX_SHOWN`] characters.
+pub fn show(value: &Value) -> String {
+    let text = value.to_string();
+    match text.char_indices().nth(MAX_SHOWN) {
+        Some((at, _)) => format!("{}… ({} bytes)", &text[..at], text.len()),
+        None => text,
+    }
+}
+
 /// Escape a key for a JSON pointer (RFC 6901).
 pub fn escape(key: &str) -> String {
     key.replace('~', "~0").replace('/', "~1")
@@ -220,6 +248,26 @@ pub fn escape(key: &str) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// A hostile answer of millions of values: the message quotes a bounded part of it.
+    #[test]
+    fn messages_quote_at_most_a_bounded_part_of_a_huge_answer() {
+        let huge = Value::Array((0..1_000_000).map(Value::from).collect());
+        let m = subset(&json!({"size": 3}), &huge).unwrap();
+        assert!(m.message.len() < 400, "{}", m.message.len());
+        assert!(m.message.contains("bytes)"), "{}", m.message);
+        let m = matcher(
+            &Matcher {
+                path: String::new(),
+                type_: Some("string".into()),
+                ..Matcher::default()
+            },
+            &huge,
+        )
+        .unwrap();
+        assert!(m.message.len() < 400, "{}", m.message.len());
+        assert!(show(&json!("é".repeat(300))).chars().count() < 230);
+    }
 
     #[test]
     fn subset_finds_the_first_difference() {

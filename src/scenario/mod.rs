@@ -69,8 +69,10 @@ impl Operation {
         !matches!(self, Operation::Create | Operation::List)
     }
 
-    /// The path below `/xms/v1/{service_plan_id}` for a group id.
+    /// The path below `/xms/v1/{service_plan_id}` for a group id. The id is one path segment,
+    /// percent-encoded: an id a target returned (`../other`, `x?y`) cannot address another path.
     pub fn path(self, group: &str) -> String {
+        let group = crate::client::path_segment(group);
         match self {
             Operation::Create | Operation::List => "/groups".to_owned(),
             Operation::Members => format!("/groups/{group}/members"),

@@ -109,7 +109,7 @@ fn msisdns(spec: &Value) -> Result<Value, String> {
     let count = field("count", 1)?;
     let start = field("start", 0)?;
     let duplicates = field("duplicates", 0)?;
-    if count + duplicates > MAX_GENERATED || start > 1_000_000_000 {
+    if count.saturating_add(duplicates) > MAX_GENERATED || start > 1_000_000_000 {
         return Err(format!(
             "$msisdns is limited to {MAX_GENERATED} numbers and start below 10^9"
         ));
@@ -204,5 +204,19 @@ mod tests {
         assert_eq!(parsed.len(), 12);
         assert!(render_value(&json!({"$msisdns": {"count": 2_000_000}}), &vars()).is_err());
         assert!(render_value(&json!({"$msisdns": {"format": "weird"}}), &vars()).is_err());
+    }
+
+    /// count + duplicates used to wrap around in a release build (u64::MAX + 1 = 0 passes the
+    /// limit) and then generate without end; in a debug build it panicked.
+    #[test]
+    fn generator_limits_do_not_overflow() {
+        for spec in [
+            json!({"count": u64::MAX, "duplicates": 1}),
+            json!({"count": 1, "duplicates": u64::MAX}),
+            json!({"count": u64::MAX, "duplicates": u64::MAX}),
+        ] {
+            let err = render_value(&json!({ "$msisdns": spec }), &vars()).unwrap_err();
+            assert!(err.contains("limited"), "{err}");
+        }
     }
 }

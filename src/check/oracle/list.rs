@@ -134,9 +134,12 @@ impl Oracle {
         problems: &mut Vec<Problem>,
     ) {
         let newest_first: Vec<&String> = self.live_ids_ref().into_iter().rev().collect();
-        let offset = page * size;
+        // A scenario may ask for any page: saturate rather than overflow.
+        let offset = page.saturating_mul(size);
         for (j, id) in ids.iter().enumerate() {
-            let position = (offset + j as i64) as usize;
+            let Ok(position) = usize::try_from(offset.saturating_add(j as i64)) else {
+                break;
+            };
             let Some(expected) = newest_first.get(position) else {
                 break;
             };
@@ -158,7 +161,7 @@ impl Oracle {
                 return;
             }
         }
-        let remaining = (newest_first.len() as i64 - offset).max(0);
+        let remaining = (newest_first.len() as i64).saturating_sub(offset).max(0);
         let due = remaining.min(size) as usize;
         if ids.len() < due {
             problems.push(Problem::new(
@@ -185,5 +188,30 @@ impl Oracle {
             .iter()
             .filter(|id| !self.deleted.contains(*id))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `page * page_size` overflowed i64 for a scenario asking for page 2^63-1 (a panic in a
+    /// debug build, a wrapped offset in a release one); it saturates now.
+    #[test]
+    fn a_page_far_beyond_the_end_does_not_overflow() {
+        let mut oracle = Oracle::new(true);
+        let mut problems = Vec::new();
+        let query = [
+            ("page".to_owned(), i64::MAX.to_string()),
+            ("page_size".to_owned(), "100".to_owned()),
+        ];
+        let body = serde_json::json!({"page": i64::MAX, "page_size": 1, "count": 0, "groups": [{"id": "X"}]});
+        oracle.judge_list(&query, &body, &mut problems);
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.rule == "list.page-beyond-end-empty"),
+            "{problems:?}"
+        );
     }
 }

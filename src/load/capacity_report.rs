@@ -1,0 +1,286 @@
+//! Reports of a capacity sweep: per operation, a table of latency percentiles against group
+//! size with the knee marked, and a log–log chart (`chart.svg`, also inline in `report.html`).
+//! Written as `summary.json` (`kind: "capacity"`), `report.md`, `report.html` and `chart.svg`.
+
+use super::capacity::{CapacitySummary, Point};
+use super::chart::{self, CapacitySeries};
+use super::report::COLUMNS;
+use super::report_html::head;
+use super::units::{fmt_ms, thousands};
+use crate::report::html::esc;
+use crate::report::markdown::escape;
+use console::Style;
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+
+pub fn write_all(summary: &CapacitySummary, dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir)?;
+    let svg = chart_svg(summary);
+    let mut written = Vec::new();
+    for (name, text) in [
+        (
+            "summary.json",
+            serde_json::to_string_pretty(summary).unwrap_or_default() + "\n",
+        ),
+        ("report.md", markdown(summary)),
+        ("report.html", html(summary, &svg)),
+        ("chart.svg", svg.clone()),
+    ] {
+        let path = dir.join(name);
+        std::fs::write(&path, text)?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+pub fn chart_svg(summary: &CapacitySummary) -> String {
+    let series: Vec<CapacitySeries> = summary
+        .knees
+        .iter()
+        .map(|k| CapacitySeries {
+            operation: k.operation.clone(),
+            points: rows(summary, &k.operation)
+                .iter()
+                .filter(|p| p.count > 0)
+                .map(|p| (p.size, p.p50_ms, p.p99_ms))
+                .collect(),
+            knee: k.knee.as_ref().map(|k| k.size),
+        })
+        .collect();
+    chart::capacity(&series)
+}
+
+fn rows<'a>(summary: &'a CapacitySummary, operation: &str) -> Vec<&'a Point> {
+    let mut rows: Vec<&Point> = summary
+        .points
+        .iter()
+        .filter(|p| p.operation == operation)
+        .collect();
+    rows.sort_by_key(|p| p.size);
+    rows
+}
+
+/// Growth of p50 from the previous size, against the growth of the size: `×25.0 / ×10`.
+fn growth(rows: &[&Point], i: usize) -> String {
+    if i == 0 {
+        return String::new();
+    }
+    let (a, b) = (rows[i - 1], rows[i]);
+    format!(
+        "×{:.1} / ×{:.0}",
+        b.p50_ms.max(0.001) / a.p50_ms.max(0.001),
+        b.size as f64 / a.size as f64
+    )
+}
+
+const HEADERS: [&str; 12] = [
+    "operation",
+    "size",
+    "requests",
+    "errors",
+    "violations",
+    "p50",
+    "p90",
+    "p95",
+    "p99",
+    "p99.9",
+    "max",
+    "p50 growth / size growth",
+];
+
+/// Each operation's rows as cells, with whether the row is its knee.
+fn table(summary: &CapacitySummary) -> Vec<(Vec<String>, bool)> {
+    let mut out = Vec::new();
+    for k in &summary.knees {
+        let rows = rows(summary, &k.operation);
+        for (i, p) in rows.iter().enumerate() {
+            let is_knee = k.knee.as_ref().is_some_and(|knee| knee.size == p.size);
+            let mut cells = vec![
+                k.operation.clone(),
+                thousands(p.size),
+                p.requests.to_string(),
+                p.errors.to_string(),
+                p.violations.to_string(),
+            ];
+            cells.extend(p.percentiles().iter().map(|ms| fmt_ms(*ms)));
+            cells.push(growth(&rows, i) + if is_knee { "  ← knee" } else { "" });
+            out.push((cells, is_knee));
+        }
+    }
+    out
+}
+
+/// The knee sentence of each operation.
+pub fn knee_lines(summary: &CapacitySummary) -> Vec<String> {
+    summary
+        .knees
+        .iter()
+        .map(|k| match &k.knee {
+            Some(knee) => format!(
+                "{}: knee at {} members: p50 grew ×{:.1} from {} members, the size ×{:.0}",
+                k.operation,
+                thousands(knee.size),
+                knee.latency_ratio,
+                thousands(knee.from),
+                knee.size_ratio
+            ),
+            None => format!(
+                "{}: no knee: p50 never grew faster than the group size (×{:.2} from the smallest size to the largest)",
+                k.operation,
+                k.growth.unwrap_or(1.0)
+            ),
+        })
+        .collect()
+}
+
+pub fn console(summary: &CapacitySummary) -> String {
+    let table = table(summary);
+    let mut widths: Vec<usize> = HEADERS.iter().map(|h| h.chars().count()).collect();
+    for (cells, _) in &table {
+        for (w, c) in widths.iter_mut().zip(cells) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let line = |cells: &[String]| {
+        cells
+            .iter()
+            .zip(&widths)
+            .enumerate()
+            .map(|(i, (c, w))| {
+                let pad = " ".repeat(w - c.chars().count());
+                if i == 0 || i == cells.len() - 1 {
+                    format!("{c}{pad}")
+                } else {
+                    format!("{pad}{c}")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("  ")
+    };
+    let mut out = String::new();
+    let headers: Vec<String> = HEADERS.iter().map(|h| h.to_string()).collect();
+    let _ = writeln!(out, "{}", Style::new().bold().apply_to(line(&headers)));
+    for (cells, knee) in &table {
+        let text = line(cells);
+        let _ = writeln!(
+            out,
+            "{}",
+            if *knee {
+                Style::new().red().bold().apply_to(text)
+            } else {
+                Style::new().apply_to(text)
+            }
+        );
+    }
+    for k in knee_lines(summary) {
+        let _ = writeln!(out, "{k}");
+    }
+    if let Some(reason) = &summary.aborted {
+        let _ = writeln!(
+            out,
+            "{} {reason}",
+            Style::new().yellow().bold().apply_to("aborted:")
+        );
+    }
+    out
+}
+
+fn describe(summary: &CapacitySummary) -> String {
+    format!(
+        "{} requests/s for {}s at each size ({}), against {}",
+        summary.rate,
+        summary.duration_s,
+        summary
+            .sizes
+            .iter()
+            .map(|s| thousands(*s))
+            .collect::<Vec<_>>()
+            .join(", "),
+        summary.target
+    )
+}
+
+pub fn markdown(summary: &CapacitySummary) -> String {
+    let mut md = format!(
+        "# groupcheck capacity\n\n{}.\n\n",
+        escape(&describe(summary))
+    );
+    for k in knee_lines(summary) {
+        let _ = writeln!(md, "- {}", escape(&k));
+    }
+    if let Some(reason) = &summary.aborted {
+        let _ = writeln!(md, "\n**Aborted:** {}", escape(reason));
+    }
+    let _ = writeln!(
+        md,
+        "\n| {} |\n|{}",
+        HEADERS.join(" | "),
+        "---|".repeat(HEADERS.len())
+    );
+    for (cells, knee) in table(summary) {
+        let cells: Vec<String> = cells
+            .iter()
+            .map(|c| {
+                if knee {
+                    format!("**{}**", escape(c))
+                } else {
+                    escape(c)
+                }
+            })
+            .collect();
+        let _ = writeln!(md, "| {} |", cells.join(" | "));
+    }
+    md.push_str("\nThe chart is `chart.svg` next to this file (and inline in `report.html`).\n");
+    md
+}
+
+pub fn html(summary: &CapacitySummary, svg: &str) -> String {
+    let mut h = head(
+        &format!("groupcheck capacity · {}", summary.run_id),
+        &summary.tool,
+    );
+    let _ = writeln!(
+        h,
+        "<h1>groupcheck capacity</h1>\n<p class=\"muted\">Run {} · {} · started {}</p>\n<ul>",
+        esc(&summary.run_id),
+        esc(&describe(summary)),
+        esc(&summary.started_at)
+    );
+    for k in knee_lines(summary) {
+        let _ = writeln!(h, "<li>{}</li>", esc(&k));
+    }
+    h.push_str("</ul>\n");
+    if let Some(reason) = &summary.aborted {
+        let _ = writeln!(h, "<p><strong>Aborted:</strong> {}</p>", esc(reason));
+    }
+    let _ = writeln!(h, "<figure>{svg}</figure>");
+    h.push_str("<h2>Latency against group size</h2>\n<table><tr>");
+    for (i, c) in HEADERS.iter().enumerate() {
+        let class = if i == 0 || i == HEADERS.len() - 1 {
+            " class=\"l\""
+        } else {
+            ""
+        };
+        let _ = write!(h, "<th{class}>{}</th>", esc(c));
+    }
+    h.push_str("</tr>\n");
+    for (cells, knee) in table(summary) {
+        let _ = write!(h, "<tr{}>", if knee { " class=\"knee\"" } else { "" });
+        for (i, c) in cells.iter().enumerate() {
+            let class = if i == 0 || i == cells.len() - 1 {
+                " class=\"l\""
+            } else {
+                ""
+            };
+            let _ = write!(h, "<td{class}>{}</td>", esc(c));
+        }
+        h.push_str("</tr>\n");
+    }
+    let _ = writeln!(
+        h,
+        "</table>\n<p class=\"muted\">Percentiles of latency from each request's intended start ({}), per size; the knee is the first size where p50 grows faster than the size.</p>\n<footer class=\"muted\">Written by {}.</footer>\n</body>\n</html>",
+        COLUMNS.join(", "),
+        esc(&summary.tool)
+    );
+    h
+}

@@ -1,0 +1,253 @@
+//! SVG charts for the load and capacity reports, drawn with plotters' SVG backend alone (no
+//! fonts or system libraries: text stays `<text>` for the browser to render).
+//!
+//! * [`percentiles`]: latency at p50 … max, one line per operation and size bucket, log scale.
+//! * [`capacity`]: latency against group size, log–log, per operation (p50 solid, p99 dashed),
+//!   with each operation's knee ringed and labelled.
+
+use plotters::prelude::*;
+
+const WIDTH: u32 = 860;
+const HEIGHT: u32 = 460;
+
+/// The x labels of [`percentiles`].
+const QUANTILES: [&str; 6] = ["p50", "p90", "p95", "p99", "p99.9", "max"];
+
+/// One line per series: (name, latencies in ms at p50, p90, p95, p99, p99.9, max).
+pub fn percentiles(series: &[(String, [f64; 6])]) -> String {
+    let mut svg = String::new();
+    match draw_percentiles(&mut svg, series) {
+        Ok(()) => svg,
+        Err(e) => fallback(&e),
+    }
+}
+
+fn draw_percentiles(svg: &mut String, series: &[(String, [f64; 6])]) -> Result<(), String> {
+    {
+        let root = SVGBackend::with_string(svg, (WIDTH, HEIGHT)).into_drawing_area();
+        root.fill(&WHITE).map_err(err)?;
+        let (lo, hi) = range(series.iter().flat_map(|(_, v)| v.iter().copied()));
+        let mut chart = ChartBuilder::on(&root)
+            .caption("Latency by percentile (log scale)", ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(36)
+            .y_label_area_size(70)
+            .build_cartesian_2d(-0.2f64..5.2f64, (lo..hi).log_scale())
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .x_labels(6)
+            .x_label_formatter(&|x| {
+                let i = x.round();
+                if (x - i).abs() < 0.01 && (0.0..6.0).contains(&i) {
+                    QUANTILES[i as usize].to_owned()
+                } else {
+                    String::new()
+                }
+            })
+            .y_desc("ms")
+            .y_label_formatter(&|y| short(*y))
+            .draw()
+            .map_err(err)?;
+        for (i, (name, values)) in series.iter().enumerate() {
+            let color = Palette99::pick(i).to_rgba();
+            let points: Vec<(f64, f64)> = values
+                .iter()
+                .enumerate()
+                .map(|(x, y)| (x as f64, y.max(lo)))
+                .collect();
+            chart
+                .draw_series(LineSeries::new(points, color.stroke_width(2)))
+                .map_err(err)?
+                .label(name.clone())
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
+                });
+        }
+        legend(&mut chart).map_err(err)?;
+        root.present().map_err(err)?;
+    }
+    Ok(())
+}
+
+/// A capacity line: an operation's (size, p50 ms, p99 ms) points.
+pub struct CapacitySeries {
+    pub operation: String,
+    pub points: Vec<(usize, f64, f64)>,
+    /// The knee's size, when there is one.
+    pub knee: Option<usize>,
+}
+
+/// Latency against group size, log–log.
+pub fn capacity(series: &[CapacitySeries]) -> String {
+    let mut svg = String::new();
+    match draw_capacity(&mut svg, series) {
+        Ok(()) => svg,
+        Err(e) => fallback(&e),
+    }
+}
+
+fn draw_capacity(svg: &mut String, series: &[CapacitySeries]) -> Result<(), String> {
+    {
+        let root = SVGBackend::with_string(svg, (WIDTH, HEIGHT)).into_drawing_area();
+        root.fill(&WHITE).map_err(err)?;
+        let sizes = series
+            .iter()
+            .flat_map(|s| s.points.iter().map(|p| p.0 as f64));
+        let (x_lo, x_hi) = range(sizes);
+        let (y_lo, y_hi) = range(
+            series
+                .iter()
+                .flat_map(|s| s.points.iter().flat_map(|p| [p.1, p.2])),
+        );
+        let mut chart = ChartBuilder::on(&root)
+            .caption(
+                "Latency against group size (p50 solid, p99 dashed; knee ringed)",
+                ("sans-serif", 18),
+            )
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(70)
+            .build_cartesian_2d((x_lo..x_hi).log_scale(), (y_lo..y_hi).log_scale())
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .x_desc("members in the group")
+            .y_desc("ms")
+            .x_label_formatter(&|x| short(*x))
+            .y_label_formatter(&|y| short(*y))
+            .draw()
+            .map_err(err)?;
+        for (i, s) in series.iter().enumerate() {
+            let color = Palette99::pick(i).to_rgba();
+            let p50: Vec<(f64, f64)> = s
+                .points
+                .iter()
+                .map(|p| (p.0 as f64, p.1.max(y_lo)))
+                .collect();
+            let p99: Vec<(f64, f64)> = s
+                .points
+                .iter()
+                .map(|p| (p.0 as f64, p.2.max(y_lo)))
+                .collect();
+            chart
+                .draw_series(LineSeries::new(p50.clone(), color.stroke_width(2)))
+                .map_err(err)?
+                .label(s.operation.clone())
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
+                });
+            chart
+                .draw_series(DashedLineSeries::new(p99, 6, 4, color.stroke_width(1)))
+                .map_err(err)?;
+            chart
+                .draw_series(p50.iter().map(|p| Circle::new(*p, 3, color.filled())))
+                .map_err(err)?;
+            if let Some(knee) = s.knee
+                && let Some(point) = p50.iter().find(|p| p.0 as usize == knee)
+            {
+                chart
+                    .draw_series(std::iter::once(Circle::new(*point, 9, RED.stroke_width(2))))
+                    .map_err(err)?;
+                chart
+                    .draw_series(std::iter::once(Text::new(
+                        format!("knee: {} @ {}", s.operation, short(point.0)),
+                        (point.0, point.1 * 1.35),
+                        ("sans-serif", 13).into_font().color(&RED),
+                    )))
+                    .map_err(err)?;
+            }
+        }
+        legend(&mut chart).map_err(err)?;
+        root.present().map_err(err)?;
+    }
+    Ok(())
+}
+
+fn legend<'a, X, Y>(
+    chart: &mut ChartContext<'a, SVGBackend<'a>, Cartesian2d<X, Y>>,
+) -> Result<(), String>
+where
+    X: plotters::coord::ranged1d::Ranged,
+    Y: plotters::coord::ranged1d::Ranged,
+{
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.3))
+        .draw()
+        .map_err(err)?;
+    Ok(())
+}
+
+/// A log axis range around the values, padded, never empty or zero.
+fn range(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (mut lo, mut hi) = (f64::MAX, 0.0f64);
+    for v in values.filter(|v| v.is_finite() && *v > 0.0) {
+        lo = lo.min(v);
+        hi = hi.max(v);
+    }
+    if hi <= 0.0 {
+        return (0.01, 1.0);
+    }
+    (lo / 1.6, (hi * 1.6).max(lo * 2.0))
+}
+
+/// 1,000 → 1k, 0.25 → 0.25.
+fn short(v: f64) -> String {
+    if v >= 1e6 {
+        format!("{}M", trim(v / 1e6))
+    } else if v >= 1e3 {
+        format!("{}k", trim(v / 1e3))
+    } else {
+        trim(v)
+    }
+}
+
+fn trim(v: f64) -> String {
+    let text = if v >= 10.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.2}")
+    };
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        text
+    }
+}
+
+fn err(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
+
+fn fallback(error: &str) -> String {
+    format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{WIDTH}\" height=\"40\"><text x=\"10\" y=\"25\">chart not drawn: {}</text></svg>",
+        crate::report::html::esc(error)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn charts_are_svg() {
+        let svg = percentiles(&[("update ≤1k".into(), [0.3, 0.5, 0.6, 1.0, 2.0, 5.0])]);
+        assert!(svg.starts_with("<svg") && svg.contains("p99.9"), "{svg}");
+        let svg = capacity(&[CapacitySeries {
+            operation: "update".into(),
+            points: vec![(100, 0.3, 0.5), (1_000, 5.0, 9.0), (10_000, 190.0, 250.0)],
+            knee: Some(1_000),
+        }]);
+        assert!(
+            svg.starts_with("<svg") && svg.contains("knee: update"),
+            "{svg}"
+        );
+        assert!(percentiles(&[]).starts_with("<svg"));
+        assert_eq!(short(1_000_000.0), "1M");
+        assert_eq!(short(0.25), "0.25");
+    }
+}

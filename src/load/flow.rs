@@ -1,0 +1,309 @@
+//! Flows: scenario files run under load. A flow is an ordinary scenario (same format, same
+//! loader), read three ways:
+//!
+//! * **setup**: the first `load_setup` steps (a variable of the file, default 0). They run once
+//!   per *group slot* before the clock starts, unmeasured: typically "create a group of
+//!   `{group_size}` members". A create of more than 10,000 members (the documented limit of one
+//!   request) is sent as a create and updates of at most 10,000 each ([`super::build`]).
+//! * **steps**: the rest of `steps`, repeated by every session and measured: each step is a goose
+//!   transaction in the closed model, each request one arrival in the open model.
+//! * **teardown**: once per slot at the end, unmeasured; every group the run created and did not
+//!   delete is deleted after it, from the run's ledger.
+//!
+//! `check` reads the same file as one pass of setup, steps and teardown, so a flow is also a
+//! conformance scenario. Variables a load run adds: `{group_size}` (`--group-size`, or the file's
+//! own default), `{uniq}` (unique per session and iteration, short enough for a group name),
+//! `{run}`, `{session}`, `{iteration}`, `{slot}`.
+
+use crate::client::HttpRequest;
+use crate::scenario::template::{Vars, capture, render_str, render_value};
+use crate::scenario::{self, Expect, Operation, Plan, Scenario, Step};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+/// The variable that says how many leading steps are setup.
+pub const SETUP_VAR: &str = "load_setup";
+/// The variable `--group-size` sets.
+pub const GROUP_SIZE_VAR: &str = "group_size";
+
+/// A scenario, split for load.
+#[derive(Debug, Clone)]
+pub struct Flow {
+    pub name: String,
+    pub file: PathBuf,
+    pub setup: Vec<Step>,
+    pub steps: Vec<Step>,
+    pub teardown: Vec<Step>,
+    pub vars: Vars,
+    /// The scenario's first rule: expectations that name none are attributed to it.
+    pub fallback_rule: String,
+}
+
+impl Flow {
+    /// Split a scenario; `group_size` overrides the file's `group_size` variable.
+    pub fn from_scenario(scenario: Scenario, group_size: Option<usize>) -> Result<Flow, String> {
+        let file = scenario.file.display().to_string();
+        let setup_count = match scenario.vars.get(SETUP_VAR) {
+            None => 0,
+            Some(v) => v
+                .as_u64()
+                .map(|n| n as usize)
+                .filter(|n| *n < scenario.steps.len())
+                .ok_or_else(|| {
+                    format!(
+                        "{file}: `{SETUP_VAR}` must be a number of leading steps, fewer than the \
+                         {} steps, so that at least one step repeats under load",
+                        scenario.steps.len()
+                    )
+                })?,
+        };
+        let mut vars = scenario.vars.clone();
+        vars.remove(SETUP_VAR);
+        if let Some(size) = group_size {
+            vars.insert(GROUP_SIZE_VAR.into(), Value::from(size));
+        }
+        let mut steps = scenario.steps;
+        let loop_steps = steps.split_off(setup_count);
+        Ok(Flow {
+            name: scenario.name,
+            file: scenario.file,
+            setup: steps,
+            steps: loop_steps,
+            teardown: scenario.teardown,
+            vars,
+            fallback_rule: scenario
+                .rules
+                .first()
+                .cloned()
+                .unwrap_or_else(|| "http.answers".into()),
+        })
+    }
+
+    /// The group size the flow runs with, when it has one.
+    pub fn group_size(&self) -> Option<usize> {
+        self.vars
+            .get(GROUP_SIZE_VAR)
+            .and_then(Value::as_u64)
+            .map(|n| n as usize)
+    }
+
+    /// A short name for goose and reports: the file's stem.
+    pub fn short_name(&self) -> String {
+        self.file
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| self.name.clone())
+    }
+}
+
+/// A step rendered into a request.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    pub request: HttpRequest,
+    pub op: Option<Operation>,
+    /// The group id in the path.
+    pub group: Option<String>,
+    /// The JSON body as sent, when it is JSON.
+    pub body: Option<Value>,
+}
+
+impl Rendered {
+    /// How many members the body sends (`members` of a create or replace).
+    pub fn members_sent(&self) -> Option<usize> {
+        self.body
+            .as_ref()
+            .and_then(|b| b.get("members"))
+            .and_then(Value::as_array)
+            .map(Vec::len)
+    }
+
+    /// The operation's name for reports: one of the seven, or `other`.
+    pub fn op_name(&self) -> &'static str {
+        self.op.map_or("other", Operation::name)
+    }
+}
+
+/// Render a step with the variables.
+pub fn render(step: &Step, vars: &Vars) -> Result<Rendered, String> {
+    let group = match (&step.request, &step.group) {
+        (Some(op), g) if op.takes_group() => {
+            Some(render_str(g.as_deref().unwrap_or("{group_id}"), vars)?)
+        }
+        _ => None,
+    };
+    let (method, path) = match (&step.request, &step.method, &step.path) {
+        (Some(op), _, _) => (
+            op.method().to_owned(),
+            op.path(group.as_deref().unwrap_or("")),
+        ),
+        (None, Some(m), Some(p)) => (m.to_ascii_uppercase(), render_str(p, vars)?),
+        _ => return Err("a step needs `request` or `method` and `path`".into()),
+    };
+    let (op, group) = match step.request {
+        Some(op) => (Some(op), group),
+        None => Operation::classify(&method, &path).map_or((None, None), |(op, g)| (Some(op), g)),
+    };
+    let mut query = Vec::with_capacity(step.query.len());
+    for (k, v) in &step.query {
+        let value = match render_value(v, vars)? {
+            Value::String(s) => s,
+            other => other.to_string(),
+        };
+        query.push((k.clone(), value));
+    }
+    let (body, bytes) = match (&step.body, &step.raw_body) {
+        (Some(b), _) => {
+            let value = render_value(b, vars)?;
+            let bytes = serde_json::to_vec(&value).map_err(|e| e.to_string())?;
+            (Some(value), Some(bytes))
+        }
+        (None, Some(raw)) => (None, Some(render_str(raw, vars)?.into_bytes())),
+        (None, None) => (None, None),
+    };
+    let mut headers = Vec::with_capacity(step.headers.len());
+    for (k, v) in &step.headers {
+        headers.push((k.clone(), render_str(v, vars)?));
+    }
+    Ok(Rendered {
+        request: HttpRequest {
+            method,
+            path,
+            query,
+            headers,
+            body: bytes,
+            auth: step.auth,
+            second_plan: step.plan == Plan::Second,
+        },
+        op,
+        group,
+        body,
+    })
+}
+
+/// Render the templated parts of an expectation.
+pub fn render_expect(expect: &Expect, vars: &Vars) -> Result<Expect, String> {
+    let value = |v: &Option<Value>| v.as_ref().map(|v| render_value(v, vars)).transpose();
+    let mut out = expect.clone();
+    out.body = value(&expect.body)?;
+    out.body_exact = value(&expect.body_exact)?;
+    out.members = value(&expect.members)?;
+    for m in &mut out.matches {
+        m.equals = value(&m.equals)?;
+        if let Some(options) = &m.one_of {
+            m.one_of = Some(
+                options
+                    .iter()
+                    .map(|o| render_value(o, vars))
+                    .collect::<Result<_, _>>()?,
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// The statuses a step accepts: its own, or the operation's documented success.
+pub fn expected_statuses(step: &Step, op: Option<Operation>) -> Vec<u16> {
+    match (&step.expect.status, op) {
+        (Some(s), _) => s.to_vec().into_iter().copied().collect(),
+        (None, Some(op)) => vec![crate::check::judge::success(op).0],
+        (None, None) => Vec::new(),
+    }
+}
+
+/// Apply a step's `capture` and `collect` to the variables.
+pub fn apply_captures(step: &Step, body: Option<&Value>, vars: &mut Vars) -> Result<(), String> {
+    if step.capture.is_empty() && step.collect.is_empty() {
+        return Ok(());
+    }
+    let body = body.ok_or("cannot capture from a body that is not JSON")?;
+    for (name, pointer) in &step.capture {
+        let value = capture(body, pointer)
+            .ok_or_else(|| format!("cannot capture {name}: {pointer} is not in the response"))?;
+        vars.insert(name.clone(), value);
+    }
+    for (name, pointer) in &step.collect {
+        let value = capture(body, pointer)
+            .ok_or_else(|| format!("cannot collect {name}: {pointer} is not in the response"))?;
+        match vars
+            .entry(name.clone())
+            .or_insert_with(|| Value::Array(Vec::new()))
+        {
+            Value::Array(items) => items.push(value),
+            other => *other = Value::Array(vec![value]),
+        }
+    }
+    Ok(())
+}
+
+/// The flows `load` runs when none are named, and those `capacity` runs.
+pub const LOAD_DEFAULTS: [(&str, &str); 2] = [
+    (
+        "scenarios/load/lifecycle.yaml",
+        include_str!("../../scenarios/load/lifecycle.yaml"),
+    ),
+    (
+        "scenarios/load/large-group.yaml",
+        include_str!("../../scenarios/load/large-group.yaml"),
+    ),
+];
+pub const CAPACITY_DEFAULTS: [(&str, &str); 1] = [(
+    "scenarios/load/capacity.yaml",
+    include_str!("../../scenarios/load/capacity.yaml"),
+)];
+
+/// Load the named flow files (files or directories), or the defaults: from `scenarios/load/`
+/// when it is there, else the copies built into the binary.
+pub fn load(
+    paths: &[PathBuf],
+    defaults: &[(&str, &str)],
+) -> Result<Vec<Scenario>, scenario::ScenarioError> {
+    if !paths.is_empty() {
+        return scenario::load_all(paths);
+    }
+    defaults
+        .iter()
+        .map(|(path, text)| {
+            let path = Path::new(path);
+            if path.exists() {
+                scenario::load(path)
+            } else {
+                scenario::parse::parse(path, text)
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_split_into_setup_and_steps() {
+        for (path, text) in LOAD_DEFAULTS.iter().chain(&CAPACITY_DEFAULTS) {
+            let scenario = scenario::parse::parse(Path::new(path), text).unwrap();
+            let flow = Flow::from_scenario(scenario, Some(50)).unwrap();
+            assert!(!flow.steps.is_empty(), "{path}");
+            assert_eq!(flow.group_size(), Some(50));
+            assert!(!flow.vars.contains_key(SETUP_VAR));
+        }
+    }
+
+    #[test]
+    fn setup_must_leave_a_step() {
+        let text = "name: x\nvars: {load_setup: 1}\nsteps:\n  - request: list\n";
+        let scenario = scenario::parse::parse(Path::new("x.yaml"), text).unwrap();
+        let err = Flow::from_scenario(scenario, None).unwrap_err();
+        assert!(err.contains("load_setup"), "{err}");
+    }
+
+    #[test]
+    fn render_counts_members() {
+        let text = "name: x\nsteps:\n  - request: create\n    body: {members: {$msisdns: {count: \"{group_size}\"}}}\n";
+        let scenario = scenario::parse::parse(Path::new("x.yaml"), text).unwrap();
+        let flow = Flow::from_scenario(scenario, Some(12)).unwrap();
+        let rendered = render(&flow.steps[0], &flow.vars).unwrap();
+        assert_eq!(rendered.members_sent(), Some(12));
+        assert_eq!(rendered.op_name(), "create");
+        assert_eq!(rendered.request.method, "POST");
+    }
+}

@@ -1,0 +1,442 @@
+//! Judging an answer under load: the same automatic checks and explicit expectations as `check`
+//! ([`crate::check::judge`]), plus invariants that hold whatever else runs at the same time and
+//! cost no model. The model oracle is not used under load: it needs a scenario's exclusive view
+//! of its groups, and it would hold a copy of every member of every large group.
+//!
+//! The invariants, each on its catalogue rule:
+//! * a Group answer is for the group the path names (`group.consistent-views`);
+//! * `modified_at` is not earlier than `created_at` (`time.modified-at`);
+//! * a group's `created_at` never changes across the answers a session sees (`time.created-at-stable`);
+//! * a members listing names no number twice (`members.duplicates-ignored`);
+//! * a list page holds `page_size` groups, no more than asked for (`list.page-size-is-item-count`,
+//!   `list.page-size-honoured`).
+
+use super::flow::{Rendered, render_expect};
+use crate::check::judge::{self, Problem};
+use crate::client::Observation;
+use crate::model::id::parse_timestamp;
+use crate::scenario::template::Vars;
+use crate::scenario::{Expect, Operation, Step, matcher};
+use crate::spec::Schemas;
+use serde_json::Value;
+use std::collections::{HashMap, HashSet};
+
+/// What a session has seen of its groups, for the invariants across answers.
+#[derive(Debug, Default, Clone)]
+pub struct Seen {
+    created_at: HashMap<String, String>,
+}
+
+impl Seen {
+    pub fn forget(&mut self, id: &str) {
+        self.created_at.remove(id);
+    }
+}
+
+/// Everything wrong with an answer whose status the step accepts (or a 2xx/3xx it did not).
+///
+/// Under load most answers are right, so they take a fast path first: the body parsed once and
+/// every check asked as a yes/no ([`passes`]). Only an answer that fails it goes through the
+/// judges of `check`, which say what is wrong and where.
+pub fn judge(
+    step: &Step,
+    rendered: &Rendered,
+    vars: &Vars,
+    obs: &Observation,
+    fallback_rule: &str,
+    seen: &mut Seen,
+) -> Vec<Problem> {
+    let expect = match render_expect(&step.expect, vars) {
+        Ok(expect) => expect,
+        Err(message) => {
+            return vec![Problem::new(
+                fallback_rule,
+                format!("cannot render the step's expectations: {message}"),
+            )];
+        }
+    };
+    if let Some(body) = passes(rendered.op, &expect, obs) {
+        return invariants_of(rendered, &body, seen);
+    }
+    let mut problems = judge::automatic(rendered.op, obs);
+    problems.extend(judge::expectations(
+        &expect,
+        rendered.op,
+        obs,
+        fallback_rule,
+    ));
+    problems.extend(invariants(rendered, obs, seen));
+    let mut unique = HashSet::new();
+    problems.retain(|p| unique.insert((p.rule.clone(), p.message.clone())));
+    problems
+}
+
+/// The fast path: the parsed body when a success answer passes [`judge::automatic`] and the
+/// expectations, `None` when it may not (then the judges look at it properly). It asks the same
+/// questions for success answers: the status, a JSON Content-Type, the operation's schema, and
+/// each expectation through the same matchers; anything else (errors, empty bodies, deletes)
+/// takes the judges' way. A test keeps the two in agreement.
+pub fn passes(op: Option<Operation>, expect: &Expect, obs: &Observation) -> Option<Value> {
+    let wanted = match (&expect.status, op) {
+        (Some(s), _) => s.contains(&obs.status),
+        (None, Some(op)) => judge::success(op).0 == obs.status,
+        (None, None) => true,
+    };
+    if !wanted || !(200..300).contains(&obs.status) {
+        return None;
+    }
+    let json = obs.content_type.as_deref().is_some_and(|t| {
+        t.split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .eq_ignore_ascii_case("application/json")
+    });
+    if !json {
+        return None;
+    }
+    let schema = match op? {
+        Operation::Create | Operation::Retrieve | Operation::Update | Operation::Replace => "group",
+        Operation::List => "list-response",
+        Operation::Members => "members-response",
+        Operation::Delete => return None,
+    };
+    let body = obs.json()?;
+    let schemas = Schemas::get();
+    let ok = schemas.is_valid(schema, &body)
+        && expect
+            .schema
+            .as_deref()
+            .is_none_or(|s| schemas.is_valid(s, &body))
+        && expect
+            .body
+            .as_ref()
+            .is_none_or(|e| matcher::subset(e, &body).is_none())
+        && expect
+            .body_exact
+            .as_ref()
+            .is_none_or(|e| matcher::exact(e, &body).is_none())
+        && expect
+            .absent
+            .iter()
+            .all(|p| matcher::absent(p, &body).is_none())
+        && expect.members.as_ref().is_none_or(|e| {
+            matcher::members(e, &body, expect.members_at.as_deref().unwrap_or("")).is_none()
+        })
+        && expect.code.as_ref().is_none_or(|codes| {
+            body.get("code")
+                .and_then(Value::as_str)
+                .is_some_and(|c| codes.contains(&c.to_owned()))
+        })
+        && expect
+            .matches
+            .iter()
+            .all(|m| matcher::matcher(m, &body).is_none());
+    ok.then_some(body)
+}
+
+/// The status part of the expectations alone: what every answer gets, sampled or not.
+pub fn status_only(
+    step: &Step,
+    rendered: &Rendered,
+    obs: &Observation,
+    fallback: &str,
+) -> Vec<Problem> {
+    let expect = Expect {
+        rule: step.expect.rule.clone(),
+        status: step.expect.status.clone(),
+        ..Expect::default()
+    };
+    judge::expectations(&expect, rendered.op, obs, fallback)
+}
+
+/// The invariants of one answer.
+pub fn invariants(rendered: &Rendered, obs: &Observation, seen: &mut Seen) -> Vec<Problem> {
+    if !(200..300).contains(&obs.status) {
+        return Vec::new();
+    }
+    match obs.json() {
+        Some(body) => invariants_of(rendered, &body, seen),
+        None => Vec::new(),
+    }
+}
+
+/// The invariants of a success answer's parsed body.
+fn invariants_of(rendered: &Rendered, body: &Value, seen: &mut Seen) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let Some(op) = rendered.op else {
+        return problems;
+    };
+    if rendered.request.second_plan {
+        return problems;
+    }
+    match op {
+        Operation::Create | Operation::Retrieve | Operation::Update | Operation::Replace => {
+            group_view(op, rendered.group.as_deref(), body, seen, &mut problems)
+        }
+        Operation::Members => {
+            if let Some(items) = body.as_array() {
+                let mut numbers = HashSet::with_capacity(items.len());
+                let twice = items
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .filter(|n| !numbers.insert(matcher::normalise(n)))
+                    .count();
+                if twice > 0 {
+                    problems.push(Problem::new(
+                        "members.duplicates-ignored",
+                        format!("the members listing names {twice} number(s) more than once"),
+                    ));
+                }
+            }
+        }
+        Operation::List => list_page(rendered, body, &mut problems),
+        Operation::Delete => {}
+    }
+    problems
+}
+
+fn group_view(
+    op: Operation,
+    path_id: Option<&str>,
+    body: &Value,
+    seen: &mut Seen,
+    problems: &mut Vec<Problem>,
+) {
+    let id = body.get("id").and_then(Value::as_str);
+    if let (Some(id), Some(path_id)) = (id, path_id)
+        && op != Operation::Create
+        && id != path_id
+    {
+        problems.push(
+            Problem::new(
+                "group.consistent-views",
+                format!("{op} of group {path_id} answered with group {id}"),
+            )
+            .at("/id"),
+        );
+    }
+    let text = |field: &str| body.get(field).and_then(Value::as_str);
+    if let (Some(created), Some(modified)) = (text("created_at"), text("modified_at"))
+        && let (Some(c), Some(m)) = (parse_timestamp(created), parse_timestamp(modified))
+        && m < c
+    {
+        problems.push(
+            Problem::new(
+                "time.modified-at",
+                format!("modified_at {modified} is earlier than created_at {created}"),
+            )
+            .at("/modified_at"),
+        );
+    }
+    if let (Some(id), Some(created)) = (id, text("created_at")) {
+        match seen.created_at.get(id) {
+            Some(first) if first != created => problems.push(
+                Problem::new(
+                    "time.created-at-stable",
+                    format!("created_at of {id} was {first}, now {created}"),
+                )
+                .at("/created_at"),
+            ),
+            Some(_) => {}
+            None => {
+                seen.created_at.insert(id.to_owned(), created.to_owned());
+            }
+        }
+    }
+}
+
+fn list_page(rendered: &Rendered, body: &Value, problems: &mut Vec<Problem>) {
+    let Some(items) = body.get("groups").and_then(Value::as_array) else {
+        return;
+    };
+    if let Some(page_size) = body.get("page_size").and_then(Value::as_u64)
+        && page_size as usize != items.len()
+    {
+        problems.push(
+            Problem::new(
+                "list.page-size-is-item-count",
+                format!(
+                    "page_size is {page_size}, the page holds {} groups",
+                    items.len()
+                ),
+            )
+            .at("/page_size"),
+        );
+    }
+    let asked = rendered
+        .request
+        .query
+        .iter()
+        .find(|(k, _)| k == "page_size")
+        .and_then(|(_, v)| v.parse::<usize>().ok())
+        .unwrap_or(30);
+    if asked > 0 && items.len() > asked {
+        problems.push(
+            Problem::new(
+                "list.page-size-honoured",
+                format!("asked for {asked} groups a page, got {}", items.len()),
+            )
+            .at("/groups"),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::HttpRequest;
+    use serde_json::json;
+    use std::time::Duration;
+
+    fn obs(body: Value) -> Observation {
+        Observation {
+            status: 200,
+            content_type: Some("application/json".into()),
+            headers: vec![],
+            body: serde_json::to_vec(&body).unwrap(),
+            elapsed: Duration::ZERO,
+            retries: 0,
+        }
+    }
+
+    fn rendered(op: Operation, group: Option<&str>, query: &[(&str, &str)]) -> Rendered {
+        Rendered {
+            request: HttpRequest {
+                query: query
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+                ..HttpRequest::default()
+            },
+            op: Some(op),
+            group: group.map(str::to_owned),
+            body: None,
+        }
+    }
+
+    #[test]
+    fn group_invariants() {
+        let mut seen = Seen::default();
+        let view = |id: &str, created: &str, modified: &str| json!({"id": id, "size": 1, "created_at": created, "modified_at": modified, "child_groups": []});
+        let ok = view("G1", "2026-01-01T00:00:00.000Z", "2026-01-01T00:00:01.000Z");
+        let r = rendered(Operation::Retrieve, Some("G1"), &[]);
+        assert!(invariants(&r, &obs(ok), &mut seen).is_empty());
+        let moved = view("G1", "2026-01-01T00:00:05.000Z", "2026-01-01T00:00:01.000Z");
+        let rules: Vec<String> = invariants(&r, &obs(moved), &mut seen)
+            .into_iter()
+            .map(|p| p.rule)
+            .collect();
+        assert_eq!(rules, ["time.modified-at", "time.created-at-stable"]);
+        let other = view("G2", "2026-01-01T00:00:00.000Z", "2026-01-01T00:00:00.000Z");
+        let problems = invariants(&r, &obs(other), &mut seen);
+        assert_eq!(problems[0].rule, "group.consistent-views");
+    }
+
+    /// The fast path says "fine" exactly when the judges of `check` find nothing.
+    #[test]
+    fn fast_path_agrees_with_the_judges() {
+        let group = json!({"id": "G1", "name": "n", "size": 2, "created_at": "2026-01-01T00:00:00.000Z",
+            "modified_at": "2026-01-01T00:00:00.000Z", "child_groups": []});
+        let mut no_size = group.clone();
+        no_size.as_object_mut().unwrap().remove("size");
+        let mut bad_time = group.clone();
+        bad_time["created_at"] = json!("yesterday");
+        let expect = |text: &str| -> Expect { serde_saphyr::from_str(text).unwrap() };
+        let cases: Vec<(Operation, Expect, Observation)> = vec![
+            (Operation::Retrieve, Expect::default(), obs(group.clone())),
+            (
+                Operation::Retrieve,
+                expect("body: {size: 2}"),
+                obs(group.clone()),
+            ),
+            (
+                Operation::Retrieve,
+                expect("body: {size: 3}"),
+                obs(group.clone()),
+            ),
+            (Operation::Retrieve, Expect::default(), obs(no_size)),
+            (Operation::Retrieve, Expect::default(), obs(bad_time)),
+            (Operation::Create, Expect::default(), obs(group.clone())),
+            (
+                Operation::Create,
+                expect("status: [200, 201]"),
+                obs(group.clone()),
+            ),
+            (
+                Operation::Update,
+                expect("absent: [/name]"),
+                obs(group.clone()),
+            ),
+            (
+                Operation::Update,
+                expect("matches: [{path: /size, equals: 2}]"),
+                obs(group.clone()),
+            ),
+            (
+                Operation::Members,
+                expect("members: ['+46700000001']"),
+                obs(json!(["46700000001"])),
+            ),
+            (
+                Operation::Members,
+                expect("members: ['+46700000002']"),
+                obs(json!(["46700000001"])),
+            ),
+            (Operation::Members, Expect::default(), obs(json!([1, 2]))),
+            (
+                Operation::List,
+                expect("schema: list-response"),
+                obs(json!({"page": 0, "page_size": 0, "count": 0, "groups": []})),
+            ),
+            (
+                Operation::Retrieve,
+                Expect::default(),
+                Observation {
+                    content_type: Some("text/plain".into()),
+                    ..obs(group.clone())
+                },
+            ),
+            (
+                Operation::Retrieve,
+                Expect::default(),
+                Observation {
+                    status: 404,
+                    ..obs(json!({"code": "x", "text": "y"}))
+                },
+            ),
+        ];
+        for (i, (op, expect, answer)) in cases.iter().enumerate() {
+            let mut judged = judge::automatic(Some(*op), answer);
+            judged.extend(judge::expectations(
+                expect,
+                Some(*op),
+                answer,
+                "http.answers",
+            ));
+            assert_eq!(
+                passes(Some(*op), expect, answer).is_some(),
+                judged.is_empty(),
+                "case {i}: the judges found {judged:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn members_and_list_invariants() {
+        let mut seen = Seen::default();
+        let r = rendered(Operation::Members, Some("G1"), &[]);
+        let twice = obs(json!(["+46700000001", "46700000001", "46700000002"]));
+        assert_eq!(
+            invariants(&r, &twice, &mut seen)[0].rule,
+            "members.duplicates-ignored"
+        );
+        let r = rendered(Operation::List, None, &[("page_size", "1")]);
+        let page = obs(json!({"page": 0, "page_size": 2, "count": 2, "groups": [{}, {}]}));
+        let rules: Vec<String> = invariants(&r, &page, &mut seen)
+            .into_iter()
+            .map(|p| p.rule)
+            .collect();
+        assert_eq!(rules, ["list.page-size-honoured"]);
+    }
+}
