@@ -6,7 +6,7 @@
 use groupcheck::load::hdr;
 use groupcheck::load::record::{Key, Outcome, Recorder};
 use groupcheck::load::shard::Shard;
-use groupcheck::load::summary::{Cleanup, LoadSummary, OperationSummary, Totals, from_json};
+use groupcheck::load::summary::{LoadSummary, OperationSummary, from_json};
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -448,37 +448,17 @@ fn four_shards_merge_to_the_percentiles_of_all_samples() {
 }
 
 fn shard_summary(shard: Shard, operations: Vec<OperationSummary>) -> LoadSummary {
-    let requests = operations.iter().map(|o| o.requests).sum();
-    LoadSummary {
-        kind: "load".into(),
-        version: groupcheck::load::summary::LOAD_SUMMARY_VERSION,
-        tool: "test".into(),
-        run_id: format!("shard-{}", shard.index),
-        target: "test".into(),
-        mode: "open".into(),
-        users: None,
-        rate: Some(100.0),
-        duration_s: 1.0,
-        group_size: None,
-        validate_sample: 1.0,
-        shards: vec![shard],
-        flows: vec!["f".into()],
-        started_at: String::new(),
-        elapsed_s: 1.0,
-        aborted: None,
-        totals: Totals {
-            requests,
-            answered: requests,
-            validated: requests,
-            rps: requests as f64,
-            ..Totals::default()
-        },
-        operations,
-        failures: vec![],
-        thresholds: vec![],
-        cleanup: Cleanup::default(),
-        exit_code: 0,
-    }
+    let n: u64 = operations.iter().map(|o| o.requests).sum();
+    serde_json::from_value(serde_json::json!({
+        "kind": "load", "version": 1, "tool": "test", "run_id": format!("shard-{}", shard.index),
+        "target": "test", "mode": "open", "rate": 100.0, "duration_s": 1.0, "validate_sample": 1.0,
+        "shards": [shard], "flows": ["f"], "started_at": "", "elapsed_s": 1.0,
+        "totals": {"requests": n, "answered": n, "transport_errors": 0, "http_errors": 0,
+            "violations": 0, "validated": n, "late": 0, "dropped": 0, "flow_errors": 0, "rps": n},
+        "operations": operations, "failures": [], "thresholds": [],
+        "cleanup": {"created": 0, "deleted": 0, "leftovers": []}, "exit_code": 0
+    }))
+    .unwrap()
 }
 
 /// Real shards: each its own process and name space, merged into one run.

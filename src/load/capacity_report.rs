@@ -110,6 +110,24 @@ fn table(summary: &CapacitySummary) -> Vec<(Vec<String>, bool)> {
     out
 }
 
+/// Sizes whose schedule was not kept: the open model's late and dropped starts.
+pub fn schedule_lines(summary: &CapacitySummary) -> Vec<String> {
+    summary
+        .runs
+        .iter()
+        .filter(|r| r.totals.dropped + r.totals.late > 0)
+        .map(|r| {
+            format!(
+                "at {} members: {} of {} arrivals dropped (every session busy), {} started late",
+                thousands(r.size),
+                r.totals.dropped,
+                r.totals.scheduled(),
+                r.totals.late
+            )
+        })
+        .collect()
+}
+
 /// The knee sentence of each operation.
 pub fn knee_lines(summary: &CapacitySummary) -> Vec<String> {
     summary
@@ -172,7 +190,10 @@ pub fn console(summary: &CapacitySummary) -> String {
             }
         );
     }
-    for k in knee_lines(summary) {
+    for k in knee_lines(summary)
+        .into_iter()
+        .chain(schedule_lines(summary))
+    {
         let _ = writeln!(out, "{k}");
     }
     if let Some(reason) = &summary.aborted {
@@ -205,7 +226,10 @@ pub fn markdown(summary: &CapacitySummary) -> String {
         "# groupcheck capacity\n\n{}.\n\n",
         escape(&describe(summary))
     );
-    for k in knee_lines(summary) {
+    for k in knee_lines(summary)
+        .into_iter()
+        .chain(schedule_lines(summary))
+    {
         let _ = writeln!(md, "- {}", escape(&k));
     }
     if let Some(reason) = &summary.aborted {
@@ -246,7 +270,10 @@ pub fn html(summary: &CapacitySummary, svg: &str) -> String {
         esc(&describe(summary)),
         esc(&summary.started_at)
     );
-    for k in knee_lines(summary) {
+    for k in knee_lines(summary)
+        .into_iter()
+        .chain(schedule_lines(summary))
+    {
         let _ = writeln!(h, "<li>{}</li>", esc(&k));
     }
     h.push_str("</ul>\n");

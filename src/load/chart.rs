@@ -59,7 +59,7 @@ fn draw_percentiles(svg: &mut String, series: &[(String, [f64; 6])]) -> Result<(
             chart
                 .draw_series(LineSeries::new(points, color.stroke_width(2)))
                 .map_err(err)?
-                .label(name.clone())
+                .label(label(name))
                 .legend(move |(x, y)| {
                     PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
                 });
@@ -133,7 +133,7 @@ fn draw_capacity(svg: &mut String, series: &[CapacitySeries]) -> Result<(), Stri
             chart
                 .draw_series(LineSeries::new(p50.clone(), color.stroke_width(2)))
                 .map_err(err)?
-                .label(s.operation.clone())
+                .label(label(&s.operation))
                 .legend(move |(x, y)| {
                     PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
                 });
@@ -151,7 +151,7 @@ fn draw_capacity(svg: &mut String, series: &[CapacitySeries]) -> Result<(), Stri
                     .map_err(err)?;
                 chart
                     .draw_series(std::iter::once(Text::new(
-                        format!("knee: {} @ {}", s.operation, short(point.0)),
+                        format!("knee: {} @ {}", label(&s.operation), short(point.0)),
                         (point.0, point.1 * 1.35),
                         ("sans-serif", 13).into_font().color(&RED),
                     )))
@@ -218,6 +218,15 @@ fn trim(v: f64) -> String {
     }
 }
 
+/// Labels go into the SVG as text; plotters does not escape them, so anything but letters, digits
+/// and a little punctuation is dropped (names come from summaries, which `merge` reads from disk).
+fn label(text: &str) -> String {
+    text.chars()
+        .filter(|c| c.is_alphanumeric() || " ≤>-_.:/@".contains(*c))
+        .take(60)
+        .collect()
+}
+
 fn err(e: impl std::fmt::Display) -> String {
     e.to_string()
 }
@@ -249,5 +258,7 @@ mod tests {
         assert!(percentiles(&[]).starts_with("<svg"));
         assert_eq!(short(1_000_000.0), "1M");
         assert_eq!(short(0.25), "0.25");
+        let svg = percentiles(&[("<script>x</script>".into(), [1.0; 6])]);
+        assert!(!svg.contains("<script"), "{svg}");
     }
 }

@@ -12,8 +12,8 @@ use super::session::{Session, Shared, Slot};
 use super::shard::Shard;
 use super::slots;
 use super::summary::{Cleanup, LOAD_SUMMARY_VERSION, LoadSummary, OperationSummary, Totals};
-use crate::client::Client;
 use crate::client::ledger::Ledger;
+use crate::client::{Client, ClientConfig};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -68,8 +68,18 @@ pub async fn run(
 ) -> LoadSummary {
     let started_at = crate::model::id::format_timestamp(crate::check::now_ms());
     let groups = Arc::new(GroupBook::new(ledger, &client));
+    let careful = Client::new(
+        client.target().clone(),
+        ClientConfig {
+            timeout: spec.timeout,
+            body_cap: spec.body_cap,
+            ..ClientConfig::default()
+        },
+    )
+    .unwrap_or_else(|_| client.clone());
     let shared = Arc::new(Shared {
         client,
+        careful,
         recorder: Arc::new(Recorder::default()),
         sampler: Sampler::new(spec.validate_sample),
         groups: groups.clone(),
@@ -91,14 +101,15 @@ pub async fn run(
             let size = flow.group_size().unwrap_or(10).max(1);
             per_flow.min(MAX_SLOTS).min((MEMBER_BUDGET / size).max(1))
         });
-        if !flow.setup.is_empty() && per_flow > 0 {
-            if let Some(size) = flow.group_size() {
-                eprintln!(
-                    "{}setting up {}: {count} group(s) of {size} members",
-                    spec.label,
-                    flow.short_name()
-                );
-            }
+        if !flow.setup.is_empty()
+            && per_flow > 0
+            && let Some(size) = flow.group_size()
+        {
+            eprintln!(
+                "{}setting up {}: {count} group(s) of {size} members",
+                spec.label,
+                flow.short_name()
+            );
         }
         let slots = if per_flow == 0 {
             Ok(vec![Slot::default()])
@@ -167,7 +178,7 @@ pub async fn run(
     for (flow, slots) in &built {
         teardown_problems.extend(slots::teardown(flow, slots, &shared).await);
     }
-    let leftovers = groups.delete_all(&shared.client).await;
+    let leftovers = groups.delete_all(&shared.careful).await;
     let cleanup = Cleanup {
         created: groups.created.load(Ordering::Relaxed),
         deleted: groups.deleted.load(Ordering::Relaxed),

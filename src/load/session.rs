@@ -22,8 +22,11 @@ use std::time::Duration;
 
 /// What every session of a run shares.
 pub struct Shared {
-    /// Sends the open model's requests, setup and teardown; writes reproducers.
+    /// Sends the open model's requests (a 429 is an error to count, not retried); writes
+    /// reproducers.
     pub client: Client,
+    /// Sends setup, teardown and clean-up requests: honours 429 and `Retry-After`.
+    pub careful: Client,
     pub recorder: Arc<Recorder>,
     pub sampler: Sampler,
     pub groups: Arc<GroupBook>,

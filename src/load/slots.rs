@@ -154,7 +154,7 @@ async fn send(shared: &Shared, flow: &Flow, rendered: &Rendered) -> Result<Obser
             build_large(shared, flow, rendered, members).await
         }
         _ => shared
-            .client
+            .careful
             .send(&rendered.request)
             .await
             .map_err(|e| e.to_string()),
@@ -175,7 +175,7 @@ async fn build_large(
         ..rendered.request.clone()
     };
     let created = shared
-        .client
+        .careful
         .send(&create)
         .await
         .map_err(|e| e.to_string())?;
@@ -202,7 +202,7 @@ async fn build_large(
             ..HttpRequest::default()
         };
         let answer = shared
-            .client
+            .careful
             .send(&update)
             .await
             .map_err(|e| e.to_string())?;
@@ -246,7 +246,7 @@ pub async fn teardown(flow: &Flow, slots: &[Slot], shared: &Shared) -> Vec<Strin
                         break;
                     }
                 };
-                match shared.client.send(&rendered.request).await {
+                match shared.careful.send(&rendered.request).await {
                     Ok(obs) => {
                         let body = obs.json();
                         if (200..300).contains(&obs.status) {
