@@ -60,6 +60,7 @@ pub async fn run(
         timeout: plan.timeout,
         authorization: bearer(shared.client.target().token.expose())?,
     });
+    // One client, shared by every user (no cookies: the API has none).
     let mut attack = GooseAttack::initialize_with_config(configuration(plan, &shared))
         .map_err(|e| format!("goose: {e}"))?
         .set_client_builder_without_cookies(
