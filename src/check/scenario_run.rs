@@ -8,14 +8,14 @@ use super::oracle::{Exchange, Oracle};
 use super::outcome::{Finding, ScenarioOutcome, Severity, StepRecord};
 use crate::client::ledger::Entry;
 use crate::client::{HttpRequest, Observation};
-use crate::scenario::template::{Vars, capture, render_str, render_value};
-use crate::scenario::{Expect, Operation, Plan, Scenario, Step};
+use crate::scenario::template::{Vars, capture};
+use crate::scenario::{Expect, Operation, Scenario, Step};
 use crate::spec::{Catalogue, Level};
 use serde_json::Value;
 use std::time::Instant;
 
-/// A step rendered into a request.
-struct Rendered {
+/// A step rendered into a request, with its expectations rendered too.
+struct RenderedStep {
     request: HttpRequest,
     op: Option<Operation>,
     group: Option<String>,
@@ -157,78 +157,14 @@ pub(super) async fn run(ctx: &RunContext, scenario: &Scenario, index: usize) -> 
     }
 }
 
-fn render(step: &Step, vars: &Vars) -> Result<Rendered, String> {
-    let group = match (&step.request, &step.group) {
-        (Some(op), g) if op.takes_group() => {
-            Some(render_str(g.as_deref().unwrap_or("{group_id}"), vars)?)
-        }
-        _ => None,
-    };
-    let (method, path) = match (&step.request, &step.method, &step.path) {
-        (Some(op), _, _) => (
-            op.method().to_owned(),
-            op.path(group.as_deref().unwrap_or("")),
-        ),
-        (None, Some(m), Some(p)) => (m.to_ascii_uppercase(), render_str(p, vars)?),
-        _ => return Err("a step needs `request` or `method` and `path`".into()),
-    };
-    let (op, group) = match step.request {
-        Some(op) => (Some(op), group),
-        None => Operation::classify(&method, &path).map_or((None, None), |(op, g)| (Some(op), g)),
-    };
-    let mut query = Vec::new();
-    for (k, v) in &step.query {
-        let value = match render_value(v, vars)? {
-            Value::String(s) => s,
-            other => other.to_string(),
-        };
-        query.push((k.clone(), value));
-    }
-    let body = match (&step.body, &step.raw_body) {
-        (Some(b), _) => {
-            Some(serde_json::to_vec(&render_value(b, vars)?).map_err(|e| e.to_string())?)
-        }
-        (None, Some(raw)) => Some(render_str(raw, vars)?.into_bytes()),
-        (None, None) => None,
-    };
-    let mut headers = Vec::new();
-    for (k, v) in &step.headers {
-        headers.push((k.clone(), render_str(v, vars)?));
-    }
-    Ok(Rendered {
-        request: HttpRequest {
-            method,
-            path,
-            query,
-            headers,
-            body,
-            auth: step.auth,
-            second_plan: step.plan == Plan::Second,
-        },
-        op,
-        group,
-        expect: render_expect(&step.expect, vars)?,
+fn render(step: &Step, vars: &Vars) -> Result<RenderedStep, String> {
+    let r = crate::scenario::render::render(step, vars)?;
+    Ok(RenderedStep {
+        request: r.request,
+        op: r.op,
+        group: r.group,
+        expect: crate::scenario::render::render_expect(&step.expect, vars)?,
     })
-}
-
-fn render_expect(expect: &Expect, vars: &Vars) -> Result<Expect, String> {
-    let value = |v: &Option<Value>| v.as_ref().map(|v| render_value(v, vars)).transpose();
-    let mut out = expect.clone();
-    out.body = value(&expect.body)?;
-    out.body_exact = value(&expect.body_exact)?;
-    out.members = value(&expect.members)?;
-    for m in &mut out.matches {
-        m.equals = value(&m.equals)?;
-        if let Some(options) = &m.one_of {
-            m.one_of = Some(
-                options
-                    .iter()
-                    .map(|o| render_value(o, vars))
-                    .collect::<Result<_, _>>()?,
-            );
-        }
-    }
-    Ok(out)
 }
 
 fn captures(step: &Step, obs: &Observation, vars: &mut Vars) -> Result<(), String> {
@@ -271,7 +207,7 @@ fn place(
     ctx: &RunContext,
     step: &Step,
     index: usize,
-    rendered: &Rendered,
+    rendered: &RenderedStep,
     problems: Vec<Problem>,
 ) -> Vec<Finding> {
     let catalogue = Catalogue::get();
@@ -303,7 +239,12 @@ fn place(
         .collect()
 }
 
-fn record_in_ledger(ctx: &RunContext, scenario: &Scenario, rendered: &Rendered, obs: &Observation) {
+fn record_in_ledger(
+    ctx: &RunContext,
+    scenario: &Scenario,
+    rendered: &RenderedStep,
+    obs: &Observation,
+) {
     let Some(ledger) = &ctx.ledger else { return };
     let success = (200..300).contains(&obs.status) && !rendered.request.second_plan;
     let target = ctx.client.target();

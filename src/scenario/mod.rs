@@ -10,6 +10,7 @@
 
 pub mod matcher;
 pub mod parse;
+pub mod render;
 pub mod template;
 
 use serde::Deserialize;
