@@ -9,6 +9,7 @@
 //!
 //! * [`ledger`]: the record of every group a run created, for teardown and `cleanup`.
 
+pub mod lane;
 pub mod ledger;
 
 use crate::scenario::Auth;
@@ -113,6 +114,21 @@ pub struct HttpRequest {
     /// Address the second service plan.
     pub second_plan: bool,
 }
+
+impl HttpRequest {
+    /// Whether the request carries a body and no Content-Type of its own: it is then sent as
+    /// `application/json`.
+    pub fn needs_json_content_type(&self) -> bool {
+        self.body.is_some()
+            && !self
+                .headers
+                .iter()
+                .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+    }
+}
+
+/// The token sent by steps with `auth: wrong`.
+pub const WRONG_TOKEN: &str = "groupcheck-wrong-token";
 
 /// What came back.
 #[derive(Debug, Clone)]
@@ -255,17 +271,13 @@ impl Client {
             .timeout(self.config.timeout);
         builder = match request.auth {
             Auth::Token => builder.bearer_auth(token.expose()),
-            Auth::Wrong => builder.bearer_auth("groupcheck-wrong-token"),
+            Auth::Wrong => builder.bearer_auth(WRONG_TOKEN),
             Auth::None => builder,
         };
-        let has_content_type = request
-            .headers
-            .iter()
-            .any(|(k, _)| k.eq_ignore_ascii_case("content-type"));
+        if request.needs_json_content_type() {
+            builder = builder.header("Content-Type", "application/json");
+        }
         if let Some(body) = &request.body {
-            if !has_content_type {
-                builder = builder.header("Content-Type", "application/json");
-            }
             builder = builder.body(body.clone());
         }
         for (k, v) in &request.headers {
@@ -361,14 +373,12 @@ impl Client {
                 parts.push("-H \"Authorization: Bearer $SINCH_SECOND_API_TOKEN\"".into())
             }
             Auth::Token => parts.push("-H \"Authorization: Bearer $SINCH_API_TOKEN\"".into()),
-            Auth::Wrong => parts.push(quote_header("Authorization: Bearer groupcheck-wrong-token")),
+            Auth::Wrong => parts.push(quote_header(&format!(
+                "Authorization: Bearer {WRONG_TOKEN}"
+            ))),
             Auth::None => {}
         }
-        let has_content_type = request
-            .headers
-            .iter()
-            .any(|(k, _)| k.eq_ignore_ascii_case("content-type"));
-        if request.body.is_some() && !has_content_type {
+        if request.needs_json_content_type() {
             parts.push(quote_header("Content-Type: application/json"));
         }
         for (k, v) in &request.headers {

@@ -1,21 +1,18 @@
 //! The closed model (`--users N`) through goose 0.19, the only file that knows goose's API (it
 //! breaks often: keep it here). Each flow becomes a goose scenario and each of its steps a
-//! transaction, in order; requests are named by operation and group-size bucket (`update ≤1k`).
+//! transaction, in order, named after the step.
 //!
 //! goose is configured in code (`GooseAttack::initialize_with_config`), never from the command
 //! line; its telnet and WebSocket controllers are off, it prints no metrics, writes no report
 //! and no run folder, and its log output is limited to errors on stderr. goose keeps
 //! process-global state (its killswitch, Ctrl-C handler and logger): one attack at a time per
-//! process. Latency, validation and failures are recorded by the session, as in the open model;
-//! goose's own metrics only mirror them (a failed request is marked failed there too).
+//! process. goose schedules the users and their transactions; the requests go out on each
+//! session's own lane ([`crate::client::lane`]) and the session records latency, validation and
+//! failures, as in the open model. goose's own metrics are off: they would only repeat ours.
 
 use super::flow::Flow;
-use super::session::{Pending, Session, Shared, Slot};
-use crate::client::{Observation, TransportError};
-use crate::scenario::Auth;
+use super::session::{Session, Shared, Slot};
 use goose::config::GooseConfiguration;
-use goose::goose::GooseResponse;
-use goose::metrics::GooseRequestMetric;
 use goose::prelude::*;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -26,7 +23,6 @@ pub struct ClosedPlan {
     pub users: usize,
     pub duration: Duration,
     pub timeout: Duration,
-    pub body_cap: usize,
 }
 
 /// What every transaction of the attack shares.
@@ -34,10 +30,6 @@ struct Context {
     shared: Arc<Shared>,
     flows: Vec<(Arc<Flow>, Vec<Slot>)>,
     next_session: AtomicU64,
-    body_cap: usize,
-    timeout: Duration,
-    /// `Bearer <token>` of the primary plan, made once.
-    authorization: reqwest::header::HeaderValue,
 }
 
 /// The session a goose user runs, in its session data.
@@ -56,9 +48,6 @@ pub async fn run(
         shared: shared.clone(),
         flows,
         next_session: AtomicU64::new(0),
-        body_cap: plan.body_cap,
-        timeout: plan.timeout,
-        authorization: bearer(shared.client.target().token.expose())?,
     });
     // One client, shared by every user (no cookies: the API has none).
     let mut attack = GooseAttack::initialize_with_config(configuration(plan, &shared))
@@ -109,6 +98,9 @@ fn configuration(plan: &ClosedPlan, shared: &Shared) -> GooseConfiguration {
     c.no_telnet = true;
     c.websocket = false;
     c.no_print_metrics = true;
+    // Our sessions record every request (latency, validation, failures): goose's own metrics
+    // would only repeat them, at a cost of a copy of every request sent to its aggregator.
+    c.no_metrics = true;
     c.no_error_summary = true;
     c.quiet = 1;
     c
@@ -124,7 +116,7 @@ fn scenario(context: &Arc<Context>, index: usize) -> Result<goose::goose::Scenar
             let (flow, slots) = &context.flows[index];
             let id = context.next_session.fetch_add(1, Ordering::Relaxed);
             let slot = &slots[id as usize % slots.len().max(1)];
-            let session = Session::new(flow.clone(), id, slot, &context.shared.run_tag);
+            let session = Session::new(flow.clone(), id, slot, &context.shared);
             user.set_session_data(Handle(Arc::new(tokio::sync::Mutex::new(session))));
             Ok(())
         })
@@ -163,163 +155,12 @@ async fn run_step(user: &mut GooseUser, context: &Context, k: usize) -> Transact
         let Some(pending) = session.prepare(k, i, &context.shared) else {
             break;
         };
-        let name = session.request_name(pending.key);
         let started = Instant::now();
-        let (answer, metric) = send(user, context, &pending, name).await;
+        let answer = session.send(&pending).await;
         let latency = started.elapsed();
-        if let Err(reason) = session.complete(&context.shared, pending, answer, latency)
-            && let Some(mut metric) = metric
-            && metric.success
-        {
-            let _ = user.set_failure(&reason, &mut metric, None, None);
-        }
+        let _ = session.complete(&context.shared, pending, answer, latency);
     }
     Ok(())
-}
-
-/// Send a prepared request through goose's client, read the whole body.
-async fn send(
-    user: &mut GooseUser,
-    context: &Context,
-    pending: &Pending,
-    name: &str,
-) -> (
-    Result<Observation, TransportError>,
-    Option<GooseRequestMetric>,
-) {
-    let request = &pending.rendered.request;
-    let target = context.shared.client.target();
-    let (plan, token) = if request.second_plan {
-        (
-            &target.second_plan_id,
-            target.second_token.as_ref().unwrap_or(&target.token),
-        )
-    } else {
-        (&target.service_plan_id, &target.token)
-    };
-    // One parse of the base URL per user, not two of the whole URL per request (goose's
-    // build_url and reqwest's own): the path and query are set on a copy.
-    let mut url = user.base_url.clone();
-    url.set_path(&format!("/xms/v1/{plan}{}", request.path));
-    if !request.query.is_empty() {
-        url.query_pairs_mut().extend_pairs(&request.query);
-    }
-    let Ok(method) = reqwest::Method::from_bytes(request.method.as_bytes()) else {
-        let message = format!("invalid method {}", request.method);
-        return (Err(TransportError::Other(message)), None);
-    };
-    let mut builder = user.client.request(method, url);
-    builder = match request.auth {
-        Auth::Token if !request.second_plan => builder.header(
-            reqwest::header::AUTHORIZATION,
-            context.authorization.clone(),
-        ),
-        Auth::Token => builder.bearer_auth(token.expose()),
-        Auth::Wrong => builder.bearer_auth("groupcheck-wrong-token"),
-        Auth::None => builder,
-    };
-    if let Some(body) = &request.body {
-        if !request
-            .headers
-            .iter()
-            .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
-        {
-            builder = builder.header("Content-Type", "application/json");
-        }
-        builder = builder.body(body.clone());
-    }
-    for (k, v) in &request.headers {
-        builder = builder.header(k, v);
-    }
-    let mut goose_request = GooseRequest::builder()
-        .set_request_builder(builder)
-        .name(name);
-    if let [only] = pending.expected[..] {
-        goose_request = goose_request.expect_status_code(only);
-    }
-    let started = Instant::now();
-    let response = match user.request(goose_request.build()).await {
-        Ok(r) => r,
-        Err(e) => return (Err(TransportError::Other(e.to_string())), None),
-    };
-    let GooseResponse {
-        request: metric,
-        response,
-    } = response;
-    let answer = match response {
-        Ok(response) => read(response, context, started).await,
-        Err(e) => Err(classify(&e, context.timeout)),
-    };
-    (answer, Some(metric))
-}
-
-async fn read(
-    mut response: reqwest::Response,
-    context: &Context,
-    started: Instant,
-) -> Result<Observation, TransportError> {
-    let cap = context.body_cap;
-    let status = response.status().as_u16();
-    // The headers the judges read; the others are not copied.
-    let headers: Vec<(String, String)> = ["content-type", "allow"]
-        .iter()
-        .filter_map(|name| {
-            let value = response.headers().get(*name)?;
-            Some((
-                name.to_string(),
-                String::from_utf8_lossy(value.as_bytes()).into_owned(),
-            ))
-        })
-        .collect();
-    let content_type = headers
-        .iter()
-        .find(|(k, _)| k == "content-type")
-        .map(|(_, v)| v.clone());
-    if response.content_length().is_some_and(|n| n as usize > cap) {
-        return Err(TransportError::BodyTooLarge(cap));
-    }
-    let mut body = Vec::new();
-    while let Some(chunk) = response
-        .chunk()
-        .await
-        .map_err(|e| classify(&e, context.timeout))?
-    {
-        if body.len() + chunk.len() > cap {
-            return Err(TransportError::BodyTooLarge(cap));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(Observation {
-        status,
-        content_type,
-        headers,
-        body,
-        elapsed: started.elapsed(),
-        retries: 0,
-    })
-}
-
-fn bearer(token: &str) -> Result<reqwest::header::HeaderValue, String> {
-    let mut value = reqwest::header::HeaderValue::from_str(&format!("Bearer {token}"))
-        .map_err(|_| "the token cannot be sent in an HTTP header".to_owned())?;
-    value.set_sensitive(true);
-    Ok(value)
-}
-
-fn classify(error: &reqwest::Error, timeout: Duration) -> TransportError {
-    let mut message = error.to_string();
-    let mut source = std::error::Error::source(error);
-    while let Some(s) = source {
-        message = s.to_string();
-        source = s.source();
-    }
-    if error.is_timeout() {
-        TransportError::Timeout(timeout)
-    } else if error.is_connect() {
-        TransportError::Connect(message)
-    } else {
-        TransportError::Other(message)
-    }
 }
 
 /// goose logs every failed request at warn level to stdout; we count failures ourselves. Install

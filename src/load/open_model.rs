@@ -77,7 +77,7 @@ pub async fn run(plan: &OpenPlan, pools: Vec<Vec<Session>>, shared: Arc<Shared>)
                 tasks.spawn_on(
                     async move {
                         if let Some(pending) = session.next(&shared) {
-                            let answer = shared.client.send(&pending.rendered.request).await;
+                            let answer = session.send(&pending).await;
                             let latency = intended.elapsed();
                             let _ = session.complete(&shared, pending, answer, latency);
                         }

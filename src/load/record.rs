@@ -18,13 +18,6 @@ pub struct Key {
     pub bucket: &'static str,
 }
 
-impl Key {
-    /// The name requests get (also in goose's metrics): `update ≤1k`.
-    pub fn request_name(&self) -> String {
-        format!("{} {}", self.operation, super::bucket::display(self.bucket))
-    }
-}
-
 /// Counts and latencies of one key.
 #[derive(Debug, Clone)]
 pub struct OpStats {

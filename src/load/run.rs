@@ -142,7 +142,6 @@ pub async fn run(
                         users: sessions,
                         duration: spec.duration,
                         timeout: spec.timeout,
-                        body_cap: spec.body_cap,
                     },
                     built.clone(),
                     shared.clone(),
@@ -154,7 +153,7 @@ pub async fn run(
                 for id in 0..sessions {
                     let (flow, slots) = &built[id % built.len()];
                     let slot = &slots[(id / built.len()) % slots.len().max(1)];
-                    let session = Session::new(flow.clone(), id as u64, slot, &shared.run_tag);
+                    let session = Session::new(flow.clone(), id as u64, slot, &shared);
                     pools[id % built.len()].push(session);
                 }
                 let plan = OpenPlan {

@@ -11,6 +11,7 @@ use super::shard::base32_number;
 use super::validate::{self, Seen};
 use super::{bucket, flow::apply_captures};
 use crate::check::judge::{Problem, preview};
+use crate::client::lane::Lane;
 use crate::client::{Client, Observation, TransportError};
 use crate::scenario::Operation;
 use crate::scenario::template::Vars;
@@ -72,13 +73,15 @@ pub struct Session {
     /// again (otherwise only the per-iteration variables are set, which costs no copy).
     dirty: bool,
     /// Request names by key, made once.
-    names: HashMap<Key, String>,
     sizes: HashMap<String, usize>,
     seen: Seen,
+    /// The session's own connection to the target: it sends one request at a time.
+    lane: Lane,
 }
 
 impl Session {
-    pub fn new(flow: Arc<Flow>, id: u64, slot: &Slot, run_tag: &str) -> Session {
+    pub fn new(flow: Arc<Flow>, id: u64, slot: &Slot, shared: &Shared) -> Session {
+        let run_tag = shared.run_tag.as_str();
         let mut base = flow.vars.clone();
         base.extend(slot.vars.clone());
         base.insert("run".into(), Value::from(run_tag));
@@ -93,9 +96,9 @@ impl Session {
             aborted: false,
             cursor: (steps, 0),
             dirty: false,
-            names: HashMap::new(),
             sizes: slot.sizes.clone(),
             seen: Seen::default(),
+            lane: shared.client.lane(),
         }
     }
 
@@ -188,13 +191,13 @@ impl Session {
         }
     }
 
-    /// The name of requests of this key (`update ≤1k`), for goose.
-    pub fn request_name(&mut self, key: Key) -> &str {
-        self.names.entry(key).or_insert_with(|| key.request_name())
+    /// Send a prepared request on the session's lane.
+    pub async fn send(&mut self, pending: &Pending) -> Result<Observation, TransportError> {
+        self.lane.send(&pending.rendered.request).await
     }
 
     /// Take the answer to a prepared request. `Err` carries a one-line reason when the request
-    /// failed in any way (for goose's own failure count).
+    /// failed in any way.
     pub fn complete(
         &mut self,
         shared: &Shared,

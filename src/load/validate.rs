@@ -11,32 +11,124 @@
 //! * a list page holds `page_size` groups, no more than asked for (`list.page-size-is-item-count`,
 //!   `list.page-size-honoured`).
 
-use super::flow::{Rendered, render_expect};
+use super::flow::Rendered;
 use crate::check::judge::{self, Problem};
 use crate::client::Observation;
 use crate::model::id::parse_timestamp;
+use crate::scenario::render::{expect_variables, render_expect};
 use crate::scenario::template::Vars;
 use crate::scenario::{Expect, Operation, Step, matcher};
 use crate::spec::Schemas;
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 
-/// What a session has seen of its groups, for the invariants across answers.
+/// What a session remembers between answers: the `created_at` of its groups, for the invariants
+/// across answers, and its steps' expectations as last rendered.
 #[derive(Debug, Default, Clone)]
 pub struct Seen {
     created_at: HashMap<String, String>,
+    expectations: Expectations,
 }
 
 impl Seen {
     pub fn forget(&mut self, id: &str) {
         self.created_at.remove(id);
+        // A remembered pass relied on what was known of `id`.
+        for cached in self.expectations.0.values_mut() {
+            cached.passed = None;
+        }
+    }
+}
+
+/// Steps' expectations rendered with the values of the variables they name: while those keep
+/// their values, rendering again would give the same (most requests of a flow re-render
+/// `{group_id}` with the same id). Steps are told apart by their line: a session runs one file.
+#[derive(Debug, Default, Clone)]
+struct Expectations(HashMap<u64, RenderedExpect>);
+
+#[derive(Debug, Clone)]
+struct RenderedExpect {
+    names: Vec<String>,
+    values: Vec<Option<Value>>,
+    expect: Expect,
+    /// The last answer that passed these expectations, with the request it answered.
+    passed: Option<Passed>,
+}
+
+/// An answer that passed, kept to recognise the same answer to the same request: judging is a
+/// function of the request, the expectations, the answer and what the session knows of the group,
+/// so a byte-identical answer (a group read again, unchanged) passes again without being parsed.
+/// Bodies over [`Passed::MAX_BODY`] are not kept.
+#[derive(Debug, Clone)]
+struct Passed {
+    path: String,
+    query: Vec<(String, String)>,
+    status: u16,
+    content_type: Option<String>,
+    body: Vec<u8>,
+}
+
+impl Passed {
+    const MAX_BODY: usize = 64 * 1024;
+
+    fn is(&self, rendered: &Rendered, obs: &Observation) -> bool {
+        self.status == obs.status
+            && self.body == obs.body
+            && self.content_type == obs.content_type
+            && self.path == rendered.request.path
+            && self.query == rendered.request.query
+    }
+}
+
+impl RenderedExpect {
+    fn remember(&mut self, rendered: &Rendered, obs: &Observation) {
+        if obs.body.len() > Passed::MAX_BODY {
+            self.passed = None;
+            return;
+        }
+        let passed = self.passed.get_or_insert_with(|| Passed {
+            path: String::new(),
+            query: Vec::new(),
+            status: 0,
+            content_type: None,
+            body: Vec::new(),
+        });
+        passed.status = obs.status;
+        passed.body.clone_from(&obs.body);
+        passed.content_type.clone_from(&obs.content_type);
+        passed.path.clone_from(&rendered.request.path);
+        passed.query.clone_from(&rendered.request.query);
+    }
+}
+
+impl Expectations {
+    fn get(&mut self, step: &Step, vars: &Vars) -> Result<&mut RenderedExpect, String> {
+        let fresh = self.0.get(&step.line).is_some_and(|cached| {
+            cached
+                .names
+                .iter()
+                .zip(&cached.values)
+                .all(|(name, value)| vars.get(name) == value.as_ref())
+        });
+        if !fresh {
+            let names = expect_variables(&step.expect);
+            let rendered = RenderedExpect {
+                expect: render_expect(&step.expect, vars)?,
+                values: names.iter().map(|n| vars.get(n).cloned()).collect(),
+                names,
+                passed: None,
+            };
+            self.0.insert(step.line, rendered);
+        }
+        Ok(self.0.get_mut(&step.line).expect("inserted above"))
     }
 }
 
 /// Everything wrong with an answer whose status the step accepts (or a 2xx/3xx it did not).
 ///
-/// Under load most answers are right, so they take a fast path first: the body parsed once and
-/// every check asked as a yes/no ([`passes`]). Only an answer that fails it goes through the
+/// Under load most answers are right, so they take a fast path first: the same answer to the
+/// same request as the last that passed passes again ([`Passed`]); any other is parsed once and
+/// every check asked as a yes/no ([`passes`]). Only an answer that fails that goes through the
 /// judges of `check`, which say what is wrong and where.
 pub fn judge(
     step: &Step,
@@ -46,8 +138,12 @@ pub fn judge(
     fallback_rule: &str,
     seen: &mut Seen,
 ) -> Vec<Problem> {
-    let expect = match render_expect(&step.expect, vars) {
-        Ok(expect) => expect,
+    let Seen {
+        created_at,
+        expectations,
+    } = seen;
+    let cached = match expectations.get(step, vars) {
+        Ok(cached) => cached,
         Err(message) => {
             return vec![Problem::new(
                 fallback_rule,
@@ -55,17 +151,24 @@ pub fn judge(
             )];
         }
     };
-    if let Some(body) = passes(rendered.op, &expect, obs) {
-        return invariants_of(rendered, &body, seen);
+    if cached.passed.as_ref().is_some_and(|p| p.is(rendered, obs)) {
+        return Vec::new();
+    }
+    if let Some(body) = passes(rendered.op, &cached.expect, obs) {
+        let problems = invariants_of(rendered, &body, created_at);
+        if problems.is_empty() {
+            cached.remember(rendered, obs);
+        }
+        return problems;
     }
     let mut problems = judge::automatic(rendered.op, obs);
     problems.extend(judge::expectations(
-        &expect,
+        &cached.expect,
         rendered.op,
         obs,
         fallback_rule,
     ));
-    problems.extend(invariants(rendered, obs, seen));
+    problems.extend(invariants_since(rendered, obs, created_at));
     let mut unique = HashSet::new();
     problems.retain(|p| unique.insert((p.rule.clone(), p.message.clone())));
     problems
@@ -107,7 +210,7 @@ pub fn passes(op: Option<Operation>, expect: &Expect, obs: &Observation) -> Opti
         && expect
             .schema
             .as_deref()
-            .is_none_or(|s| schemas.is_valid(s, &body))
+            .is_none_or(|s| s == schema || schemas.is_valid(s, &body))
         && expect
             .body
             .as_ref()
@@ -152,17 +255,29 @@ pub fn status_only(
 
 /// The invariants of one answer.
 pub fn invariants(rendered: &Rendered, obs: &Observation, seen: &mut Seen) -> Vec<Problem> {
+    invariants_since(rendered, obs, &mut seen.created_at)
+}
+
+fn invariants_since(
+    rendered: &Rendered,
+    obs: &Observation,
+    created_at: &mut HashMap<String, String>,
+) -> Vec<Problem> {
     if !(200..300).contains(&obs.status) {
         return Vec::new();
     }
     match obs.json() {
-        Some(body) => invariants_of(rendered, &body, seen),
+        Some(body) => invariants_of(rendered, &body, created_at),
         None => Vec::new(),
     }
 }
 
 /// The invariants of a success answer's parsed body.
-fn invariants_of(rendered: &Rendered, body: &Value, seen: &mut Seen) -> Vec<Problem> {
+fn invariants_of(
+    rendered: &Rendered,
+    body: &Value,
+    created_at: &mut HashMap<String, String>,
+) -> Vec<Problem> {
     let mut problems = Vec::new();
     let Some(op) = rendered.op else {
         return problems;
@@ -172,7 +287,13 @@ fn invariants_of(rendered: &Rendered, body: &Value, seen: &mut Seen) -> Vec<Prob
     }
     match op {
         Operation::Create | Operation::Retrieve | Operation::Update | Operation::Replace => {
-            group_view(op, rendered.group.as_deref(), body, seen, &mut problems)
+            group_view(
+                op,
+                rendered.group.as_deref(),
+                body,
+                created_at,
+                &mut problems,
+            )
         }
         Operation::Members => {
             if let Some(items) = body.as_array() {
@@ -200,7 +321,7 @@ fn group_view(
     op: Operation,
     path_id: Option<&str>,
     body: &Value,
-    seen: &mut Seen,
+    created_at: &mut HashMap<String, String>,
     problems: &mut Vec<Problem>,
 ) {
     let id = body.get("id").and_then(Value::as_str);
@@ -230,7 +351,7 @@ fn group_view(
         );
     }
     if let (Some(id), Some(created)) = (id, text("created_at")) {
-        match seen.created_at.get(id) {
+        match created_at.get(id) {
             Some(first) if first != created => problems.push(
                 Problem::new(
                     "time.created-at-stable",
@@ -240,7 +361,7 @@ fn group_view(
             ),
             Some(_) => {}
             None => {
-                seen.created_at.insert(id.to_owned(), created.to_owned());
+                created_at.insert(id.to_owned(), created.to_owned());
             }
         }
     }
@@ -420,6 +541,71 @@ mod tests {
                 "case {i}: the judges found {judged:?}"
             );
         }
+    }
+
+    /// A byte-identical answer to the same request passes again unparsed; anything else, or the
+    /// same answer once what the session knows of its group changed, is judged in full.
+    #[test]
+    fn remembered_passes_never_hide_a_problem() {
+        let step = |line: u64| -> Step {
+            let mut step: Step = serde_saphyr::from_str(
+                "request: retrieve\nexpect: {schema: group, body: {id: '{group_id}'}}",
+            )
+            .unwrap();
+            step.line = line;
+            step
+        };
+        let (first, second) = (step(10), step(20));
+        let view = |id: &str, created: &str| {
+            obs(
+                json!({"id": id, "size": 1, "created_at": created, "modified_at": "2026-12-01T00:00:00.000Z", "child_groups": []}),
+            )
+        };
+        let mut vars = Vars::new();
+        vars.insert("group_id".into(), json!("G1"));
+        let mut seen = Seen::default();
+        let r1 = rendered(Operation::Retrieve, Some("G1"), &[]);
+        let old = view("G1", "2026-01-01T00:00:00.000Z");
+        let rules = |problems: Vec<Problem>| -> Vec<String> {
+            problems.into_iter().map(|p| p.rule).collect()
+        };
+        let mut judge_with = |step: &Step, r: &Rendered, vars: &Vars, answer: &Observation| {
+            rules(judge(step, r, vars, answer, "http.answers", &mut seen))
+        };
+        assert!(judge_with(&first, &r1, &vars, &old).is_empty());
+        assert!(
+            judge_with(&first, &r1, &vars, &old).is_empty(),
+            "remembered"
+        );
+        // The same bytes for another group's request: the expectations and the path differ.
+        let mut other_vars = vars.clone();
+        other_vars.insert("group_id".into(), json!("G2"));
+        let r2 = rendered(Operation::Retrieve, Some("G2"), &[]);
+        let found = judge_with(&first, &r2, &other_vars, &old);
+        assert!(
+            found.contains(&"group.consistent-views".to_owned()),
+            "{found:?}"
+        );
+        // A changed answer to the remembered request is judged.
+        let mut broken = old.clone();
+        broken.body = br#"{"id":"G1"}"#.to_vec();
+        assert!(!judge_with(&first, &r1, &vars, &broken).is_empty());
+        // Remembered again, then the group is deleted and comes back with another created_at
+        // (through another step): the old answer no longer passes.
+        assert!(judge_with(&first, &r1, &vars, &old).is_empty());
+        seen.forget("G1");
+        let reborn = view("G1", "2026-03-01T00:00:00.000Z");
+        let mut judge_with = |step: &Step, r: &Rendered, vars: &Vars, answer: &Observation| {
+            rules(judge(step, r, vars, answer, "http.answers", &mut seen))
+        };
+        assert_eq!(
+            judge_with(&second, &r1, &vars, &reborn),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            judge_with(&first, &r1, &vars, &old),
+            ["time.created-at-stable"]
+        );
     }
 
     #[test]

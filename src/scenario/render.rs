@@ -1,7 +1,7 @@
 //! Rendering a step with the variables into the request it sends, shared by `check` and `load`.
 
 use crate::client::HttpRequest;
-use crate::scenario::template::{Vars, render_str, render_value};
+use crate::scenario::template::{Vars, render_str, render_value, variables_in};
 use crate::scenario::{Expect, Operation, Plan, Step};
 use serde_json::Value;
 
@@ -90,6 +90,22 @@ pub fn render(step: &Step, vars: &Vars) -> Result<Rendered, String> {
 }
 
 /// Render the templated parts of an expectation.
+/// The variables [`render_expect`] reads: its result depends on their values alone.
+pub fn expect_variables(expect: &Expect) -> Vec<String> {
+    let mut names = Vec::new();
+    let values = [&expect.body, &expect.body_exact, &expect.members];
+    for value in values.into_iter().flatten() {
+        variables_in(value, &mut names);
+    }
+    for m in &expect.matches {
+        let options = m.one_of.iter().flatten();
+        for value in m.equals.iter().chain(options) {
+            variables_in(value, &mut names);
+        }
+    }
+    names
+}
+
 pub fn render_expect(expect: &Expect, vars: &Vars) -> Result<Expect, String> {
     let value = |v: &Option<Value>| v.as_ref().map(|v| render_value(v, vars)).transpose();
     let mut out = expect.clone();

@@ -46,6 +46,34 @@ pub fn render_str(text: &str, vars: &Vars) -> Result<String, String> {
     Ok(out)
 }
 
+/// The variables `value` names, as [`render_value`] would look them up (each once, in order).
+pub fn variables_in(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::String(s) => variables_in_str(s, out),
+        Value::Array(items) => items.iter().for_each(|v| variables_in(v, out)),
+        Value::Object(map) => {
+            for (k, v) in map {
+                variables_in_str(k, out);
+                variables_in(v, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn variables_in_str(text: &str, out: &mut Vec<String>) {
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        rest = &rest[open + 1..];
+        if let Some(name) = variable_name(rest) {
+            if !out.iter().any(|n| n == name) {
+                out.push(name.to_owned());
+            }
+            rest = &rest[name.len() + 1..];
+        }
+    }
+}
+
 /// `name` if `text` starts with `name}` and `name` is an identifier.
 fn variable_name(text: &str) -> Option<&str> {
     let end = text.find('}')?;
