@@ -12,6 +12,7 @@
 //!
 //! The HTTP layer lives in [`routes`]; this file starts and stops the server.
 
+mod fault;
 pub mod faults;
 mod routes;
 mod state;
