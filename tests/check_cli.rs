@@ -1,77 +1,13 @@
 //! `groupcheck check` as a CI user meets it: exit codes 0/1/2/3, a failure that names the rule,
 //! the step and the diff, the token never printed, and `cleanup` from a ledger.
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+mod common;
+
+use common::{ServeProcess, groupcheck, groupcheck_command, tmp_dir};
+use std::path::Path;
+use std::process::{Command, Stdio};
 
 const TOKEN: &str = "s3cret-token-for-tests";
-
-/// `groupcheck serve` on an ephemeral port, killed on drop.
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Server {
-    fn start(faults: &[&str]) -> Server {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_groupcheck"));
-        cmd.args([
-            "serve",
-            "--addr",
-            "127.0.0.1:0",
-            "--token",
-            TOKEN,
-            "--quiet",
-        ]);
-        for f in faults {
-            cmd.args(["--fault", f]);
-        }
-        let mut child = cmd
-            .stderr(Stdio::piped())
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap();
-        let stderr = child.stderr.take().unwrap();
-        let mut lines = BufReader::new(stderr).lines();
-        let url = loop {
-            let line = lines.next().expect("serve printed its address").unwrap();
-            if let Some(addr) = line.strip_prefix("groupcheck emulator listening on ") {
-                break format!("http://{}", addr.trim());
-            }
-        };
-        std::thread::spawn(move || for _ in lines {});
-        Server { child, url }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("gc-check-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn groupcheck(args: &[&str]) -> (i32, String) {
-    let out: Output = Command::new(env!("CARGO_BIN_EXE_groupcheck"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .env_remove("SINCH_API_TOKEN")
-        .env_remove("SINCH_SERVICE_PLAN_ID")
-        .output()
-        .unwrap();
-    let text =
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    (out.status.code().unwrap_or(-1), text)
-}
 
 fn scenario() -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -80,22 +16,30 @@ fn scenario() -> String {
         .to_string()
 }
 
+/// `check` of the test scenario against `server`, its reports into `reports`.
+fn check_scenario(server: &ServeProcess, reports: &std::path::Path) -> (i32, String) {
+    groupcheck(
+        &[
+            "check",
+            &scenario(),
+            "--target",
+            &server.url,
+            "--service-plan-id",
+            "P1",
+            "--token",
+            TOKEN,
+            "--report-dir",
+            reports.to_str().unwrap(),
+        ],
+        &[],
+    )
+}
+
 #[test]
 fn a_broken_must_rule_exits_1_naming_rule_step_and_diff() {
-    let server = Server::start(&["removes-before-adds"]);
-    let reports = tmp("broken");
-    let (code, out) = groupcheck(&[
-        "check",
-        &scenario(),
-        "--target",
-        &server.url,
-        "--service-plan-id",
-        "P1",
-        "--token",
-        TOKEN,
-        "--report-dir",
-        reports.to_str().unwrap(),
-    ]);
+    let server = ServeProcess::start(TOKEN, &["removes-before-adds"]);
+    let reports = tmp_dir("broken");
+    let (code, out) = check_scenario(&server, &reports);
     assert_eq!(code, 1, "{out}");
     assert!(
         out.contains("FAIL update.add-before-remove [must]"),
@@ -127,20 +71,9 @@ fn a_broken_must_rule_exits_1_naming_rule_step_and_diff() {
 
 #[test]
 fn a_correct_target_passes_with_exit_0() {
-    let server = Server::start(&[]);
-    let reports = tmp("ok");
-    let (code, out) = groupcheck(&[
-        "check",
-        &scenario(),
-        "--target",
-        &server.url,
-        "--service-plan-id",
-        "P1",
-        "--token",
-        TOKEN,
-        "--report-dir",
-        reports.to_str().unwrap(),
-    ]);
+    let server = ServeProcess::start(TOKEN, &[]);
+    let reports = tmp_dir("ok");
+    let (code, out) = check_scenario(&server, &reports);
     assert_eq!(code, 0, "{out}");
     assert!(reports.join("summary.json").exists());
     assert!(reports.join("ledger.jsonl").exists());
@@ -148,43 +81,49 @@ fn a_correct_target_passes_with_exit_0() {
 
 #[test]
 fn an_unreachable_target_exits_3() {
-    let reports = tmp("unreachable");
-    let (code, out) = groupcheck(&[
-        "check",
-        &scenario(),
-        "--target",
-        "http://127.0.0.1:1",
-        "--service-plan-id",
-        "P",
-        "--token",
-        "T",
-        "--connect-timeout",
-        "2",
-        "--report-dir",
-        reports.to_str().unwrap(),
-    ]);
+    let reports = tmp_dir("unreachable");
+    let (code, out) = groupcheck(
+        &[
+            "check",
+            &scenario(),
+            "--target",
+            "http://127.0.0.1:1",
+            "--service-plan-id",
+            "P",
+            "--token",
+            "T",
+            "--connect-timeout",
+            "2",
+            "--report-dir",
+            reports.to_str().unwrap(),
+        ],
+        &[],
+    );
     assert_eq!(code, 3, "{out}");
     assert!(out.contains("unreachable"), "{out}");
 }
 
 #[test]
 fn a_malformed_scenario_exits_2_with_file_line_and_column() {
-    let dir = tmp("malformed");
+    let dir = tmp_dir("malformed");
     let file = dir.join("bad.yaml");
     std::fs::write(
         &file,
         "name: bad\nsteps:\n  - request: create\n    expect:\n      status: [201, x]\n",
     )
     .unwrap();
-    let (code, out) = groupcheck(&["check", file.to_str().unwrap()]);
+    let (code, out) = groupcheck(&["check", file.to_str().unwrap()], &[]);
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("bad.yaml:5:"), "{out}");
-    let (code, out) = groupcheck(&[
-        "check",
-        "--target",
-        "http://x",
-        "scenarios/update/add-before-remove.yaml",
-    ]);
+    let (code, out) = groupcheck(
+        &[
+            "check",
+            "--target",
+            "http://x",
+            "scenarios/update/add-before-remove.yaml",
+        ],
+        &[],
+    );
     assert_eq!(
         code, 2,
         "a remote target without plan and token is a usage error: {out}"
@@ -193,7 +132,7 @@ fn a_malformed_scenario_exits_2_with_file_line_and_column() {
 
 #[test]
 fn cleanup_deletes_exactly_what_the_ledger_left() {
-    let server = Server::start(&[]);
+    let server = ServeProcess::start(TOKEN, &[]);
     let client = reqwest::blocking::Client::new();
     let groups = format!("{}/xms/v1/P9/groups", server.url);
     let create = |name: &str| -> String {
@@ -208,7 +147,7 @@ fn cleanup_deletes_exactly_what_the_ledger_left() {
         r["id"].as_str().unwrap().to_owned()
     };
     let (ours, deleted, foreign) = (create("ours"), create("gone"), create("not-ours"));
-    let dir = tmp("cleanup");
+    let dir = tmp_dir("cleanup");
     let ledger = dir.join("ledger.jsonl");
     let line = |event: &str, id: &str| {
         format!(
@@ -226,17 +165,20 @@ fn cleanup_deletes_exactly_what_the_ledger_left() {
         .join("\n"),
     )
     .unwrap();
-    let (code, out) = groupcheck(&[
-        "cleanup",
-        "--ledger",
-        ledger.to_str().unwrap(),
-        "--target",
-        &server.url,
-        "--service-plan-id",
-        "P9",
-        "--token",
-        TOKEN,
-    ]);
+    let (code, out) = groupcheck(
+        &[
+            "cleanup",
+            "--ledger",
+            ledger.to_str().unwrap(),
+            "--target",
+            &server.url,
+            "--service-plan-id",
+            "P9",
+            "--token",
+            TOKEN,
+        ],
+        &[],
+    );
     assert_eq!(code, 0, "{out}");
     let status = |id: &str| {
         client
@@ -253,17 +195,20 @@ fn cleanup_deletes_exactly_what_the_ledger_left() {
         200,
         "a group the ledger does not name is untouched"
     );
-    let (code, out) = groupcheck(&[
-        "cleanup",
-        "--ledger",
-        ledger.to_str().unwrap(),
-        "--target",
-        &server.url,
-        "--service-plan-id",
-        "P9",
-        "--token",
-        TOKEN,
-    ]);
+    let (code, out) = groupcheck(
+        &[
+            "cleanup",
+            "--ledger",
+            ledger.to_str().unwrap(),
+            "--target",
+            &server.url,
+            "--service-plan-id",
+            "P9",
+            "--token",
+            TOKEN,
+        ],
+        &[],
+    );
     assert_eq!(code, 0, "{out}");
     assert!(
         out.contains("nothing to delete"),
@@ -273,7 +218,7 @@ fn cleanup_deletes_exactly_what_the_ledger_left() {
 
 #[test]
 fn ctrl_c_deletes_every_group_in_the_ledger_and_nothing_else() {
-    let server = Server::start(&[]);
+    let server = ServeProcess::start(TOKEN, &[]);
     let client = reqwest::blocking::Client::new();
     let groups = format!("{}/xms/v1/P7/groups", server.url);
     let foreign: serde_json::Value = client
@@ -284,14 +229,14 @@ fn ctrl_c_deletes_every_group_in_the_ledger_and_nothing_else() {
         .unwrap()
         .json()
         .unwrap();
-    let dir = tmp("sigint");
+    let dir = tmp_dir("sigint");
     let scenario = dir.join("slow.yaml");
     std::fs::write(
         &scenario,
         "name: many creates\nsteps:\n  - request: create\n    repeat: 100000\n    body: {name: \"{uniq}-{i}\", members: [\"46700000001\"]}\n",
     )
     .unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_groupcheck"))
+    let child = groupcheck_command()
         .args([
             "check",
             scenario.to_str().unwrap(),

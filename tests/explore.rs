@@ -2,6 +2,9 @@
 //! semantic fault is found, shrunk to at most 6 steps, and the written scenario replays the failure
 //! with `check`.
 
+mod common;
+
+use common::tmp_dir;
 use groupcheck::check::outcome::{Profile, Severity};
 use groupcheck::check::{RunContext, run_scenario};
 use groupcheck::client::{Client, ClientConfig, Secret, Target};
@@ -62,7 +65,7 @@ async fn the_correct_emulator_passes_500_sequences() {
         runs: 500,
         ..ExploreConfig::default()
     };
-    let outcome = explore(&ctx, &config, &std::env::temp_dir(), &|_| {}).await;
+    let outcome = explore(&ctx, &config, &tmp_dir("correct"), &|_| {}).await;
     assert_eq!(outcome.runs, 500);
     if let Some(found) = &outcome.found {
         panic!(
@@ -101,8 +104,7 @@ const SEMANTIC: &[Fault] = &[
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_semantic_fault_is_found_shrunk_and_replayed() {
-    let dir = std::env::temp_dir().join(format!("gc-explore-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = tmp_dir("semantic");
     for &fault in SEMANTIC {
         let (_emulator, ctx) = context(vec![fault]).await;
         let config = ExploreConfig {
@@ -148,7 +150,7 @@ async fn lost_updates_are_found_by_the_concurrency_check() {
         runs: 0,
         ..ExploreConfig::default()
     };
-    let outcome = explore(&ctx, &config, &std::env::temp_dir(), &|_| {}).await;
+    let outcome = explore(&ctx, &config, &tmp_dir("lost-updates"), &|_| {}).await;
     let lost = outcome.concurrency.expect("a lost update");
     assert_eq!(lost.rule, "update.add-remove");
 }

@@ -2,6 +2,9 @@
 //! finish in bounded time, and say what is wrong with the file, line and column. The same inputs
 //! run longer under cargo-fuzz (fuzz/, docs/robustness.md).
 
+mod common;
+
+use common::tmp_dir;
 use groupcheck::scenario::parse::parse;
 use groupcheck::scenario::template::{Vars, render_str, render_value};
 use proptest::prelude::*;
@@ -471,8 +474,7 @@ fn yaml_bombs_and_extremes_are_refused_quickly() {
 /// Loading from disk: a directory loop, a file that is not UTF-8, an unreadable path.
 #[test]
 fn hostile_files_on_disk_fail_with_a_message() {
-    let dir = std::env::temp_dir().join(format!("gc-fuzz-files-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = tmp_dir("files");
     std::fs::create_dir_all(dir.join("sub")).unwrap();
     std::fs::write(dir.join("sub/binary.yaml"), [0xff, 0xfe, 0x00, 0x80]).unwrap();
     #[cfg(unix)]

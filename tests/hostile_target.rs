@@ -3,405 +3,38 @@
 //! mid-body, sends non-JSON, the wrong Content-Type, truncated JSON, endless or gigabyte bodies,
 //! HTML error pages, redirects, garbage, oversized heads, or echoes the token. Every case must end
 //! as exit 1 with the rule named and a clear message, within a bounded time, in bounded memory,
-//! with no panic and the token nowhere (docs/robustness.md lists them all).
+//! with no panic and the token nowhere (docs/robustness.md lists them all). Cases of the same
+//! shape are tables of [`Case`]s; those with more to check are tests of their own. Last,
+//! `groupcheck load` meets the same misbehaviours, in its setup and in its measured steps. The
+//! server itself is in tests/hostile/mod.rs.
 
-use std::collections::HashMap;
-use std::net::SocketAddr;
+mod common;
+mod hostile;
+
+use common::{files_under, groupcheck_command, run_guarded, tmp_dir};
+use hostile::{Creates, Hostile, PLAN, Seen};
+use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 const TOKEN: &str = "hostile-test-token-0123456789abcdef";
-const PLAN: &str = "P1";
 /// Generous hang guard for one groupcheck run.
 const HANG_GUARD: Duration = Duration::from_secs(60);
 
-// ---- the hostile server ---------------------------------------------------------------------
-
-/// One request as the hostile server saw it.
-#[derive(Debug, Clone)]
-struct Seen {
-    method: String,
-    target: String,
-    authorization: Option<String>,
-}
-
-#[derive(Default)]
-struct Log {
-    requests: Mutex<Vec<Seen>>,
-    connections: AtomicUsize,
-}
-
-/// A raw TCP server that misbehaves by path: `GET /xms/v1/{plan}/groups/{mode}` answers in the
-/// way `mode` names; the list `GET /xms/v1/{plan}/groups` (the probe) answers properly.
-struct Hostile {
-    addr: SocketAddr,
-    log: Arc<Log>,
-}
-
-impl Hostile {
-    fn start() -> Hostile {
-        Self::start_with(None)
-    }
-
-    /// `redirect_to`: where the redirect modes point.
-    fn start_with(redirect_to: Option<SocketAddr>) -> Hostile {
-        let log = Arc::new(Log::default());
-        let (tx, rx) = std::sync::mpsc::channel();
-        let server_log = log.clone();
-        std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async move {
-                let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-                tx.send(listener.local_addr().unwrap()).unwrap();
-                loop {
-                    let Ok((socket, _)) = listener.accept().await else {
-                        continue;
-                    };
-                    server_log.connections.fetch_add(1, Ordering::SeqCst);
-                    let log = server_log.clone();
-                    tokio::spawn(async move {
-                        let _ = serve_connection(socket, log, redirect_to).await;
-                    });
-                }
-            });
-        });
-        let addr = rx.recv().unwrap();
-        Hostile { addr, log }
-    }
-
-    fn url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    fn requests(&self) -> Vec<Seen> {
-        self.log.requests.lock().unwrap().clone()
-    }
-}
-
-struct Request {
-    method: String,
-    target: String,
-    headers: HashMap<String, String>,
-}
-
-/// Read one request (head and a Content-Length body); `None` at EOF or on nonsense.
-async fn read_request(socket: &mut TcpStream) -> Option<Request> {
-    let mut head = Vec::new();
-    let mut byte = [0u8; 1];
-    while !head.ends_with(b"\r\n\r\n") {
-        if socket.read(&mut byte).await.ok()? == 0 || head.len() > 1 << 20 {
-            return None;
-        }
-        head.push(byte[0]);
-    }
-    let text = String::from_utf8_lossy(&head).into_owned();
-    let mut lines = text.split("\r\n");
-    let mut first = lines.next()?.split(' ');
-    let (method, target) = (first.next()?.to_owned(), first.next()?.to_owned());
-    let headers: HashMap<String, String> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
-        .collect();
-    let length: usize = headers
-        .get("content-length")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    let mut body = vec![0u8; length];
-    socket.read_exact(&mut body).await.ok()?;
-    Some(Request {
-        method,
-        target,
-        headers,
-    })
-}
-
-fn group_json(id: &str) -> String {
-    format!(
-        r#"{{"id":"{id}","name":"hostile","size":0,"created_at":"2019-08-24T14:15:22.123Z","modified_at":"2019-08-24T14:15:22.123Z","child_groups":[]}}"#
-    )
-}
-
-fn answer(status: &str, content_type: &str, body: &[u8]) -> Vec<u8> {
-    let mut out = format!(
-        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
-        body.len()
-    )
-    .into_bytes();
-    out.extend_from_slice(body);
-    out
-}
-
-/// Serve one connection; requests go on while answers are well-formed.
-async fn serve_connection(
-    mut socket: TcpStream,
-    log: Arc<Log>,
-    redirect_to: Option<SocketAddr>,
-) -> std::io::Result<()> {
-    loop {
-        let Some(request) = read_request(&mut socket).await else {
-            return Ok(());
-        };
-        log.requests.lock().unwrap().push(Seen {
-            method: request.method.clone(),
-            target: request.target.clone(),
-            authorization: request.headers.get("authorization").cloned(),
-        });
-        let path = request.target.split('?').next().unwrap_or("").to_owned();
-        let rest = path
-            .strip_prefix(&format!("/xms/v1/{PLAN}/groups"))
-            .unwrap_or("");
-        let mode = rest.trim_start_matches('/');
-        let ok = |body: &str| answer("200 OK", "application/json", body.as_bytes());
-        match (request.method.as_str(), mode) {
-            ("GET", "") => {
-                let list = r#"{"page":0,"page_size":0,"count":0,"groups":[]}"#;
-                socket.write_all(&ok(list)).await?;
-                continue;
-            }
-            ("POST", "") => {
-                // A create whose id tries to climb out of /groups/ (for the cleanup test).
-                let id = "../../OTHER/groups/VICTIM";
-                let body = group_json(id).replace("\"size\":0", "\"size\":1");
-                socket
-                    .write_all(&answer("201 Created", "application/json", body.as_bytes()))
-                    .await?;
-                continue;
-            }
-            ("DELETE", _) => {
-                socket
-                    .write_all(&answer("200 OK", "text/plain", b""))
-                    .await?;
-                continue;
-            }
-            _ => {}
-        }
-        match mode {
-            "ok" => socket.write_all(&ok(&group_json("ok"))).await?,
-            "stall" => {
-                tokio::time::sleep(Duration::from_secs(3600)).await;
-            }
-            "trickle-head" => {
-                for b in b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Slow: ".iter() {
-                    socket.write_all(&[*b]).await?;
-                }
-                loop {
-                    socket.write_all(b"a").await?;
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                }
-            }
-            "trickle-body" => {
-                socket
-                    .write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{")
-                    .await?;
-                loop {
-                    socket.write_all(b" ").await?;
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                }
-            }
-            "reset" => {
-                socket.set_zero_linger()?;
-                return Ok(());
-            }
-            "close-early" => return Ok(()),
-            "close-mid-body" => {
-                socket
-                    .write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"id\": \"01")
-                    .await?;
-                return Ok(());
-            }
-            "close-mid-chunk" => {
-                socket
-                    .write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n3e8\r\n{\"id\"")
-                    .await?;
-                return Ok(());
-            }
-            "not-json" => {
-                socket
-                    .write_all(&answer("200 OK", "application/json", b"hello, world"))
-                    .await?
-            }
-            "truncated-json" => {
-                socket
-                    .write_all(&answer(
-                        "200 OK",
-                        "application/json",
-                        br#"{"id":"01HOSTILE","size":0,"created_at":"2019-"#,
-                    ))
-                    .await?
-            }
-            "binary" => {
-                socket
-                    .write_all(&answer("200 OK", "application/json", &[0xff, 0xfe, 0, 1, 2]))
-                    .await?
-            }
-            "deep-json" => {
-                let body = "[".repeat(100_000) + &"]".repeat(100_000);
-                socket.write_all(&ok(&body)).await?
-            }
-            "wrong-content-type" => {
-                socket
-                    .write_all(&answer(
-                        "200 OK",
-                        "text/plain",
-                        group_json("wrong-content-type").as_bytes(),
-                    ))
-                    .await?
-            }
-            "no-content-type" => {
-                let body = group_json("no-content-type");
-                let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", body.len());
-                socket.write_all(head.as_bytes()).await?;
-                socket.write_all(body.as_bytes()).await?
-            }
-            "html-200" | "html-502" | "html-400" => {
-                let status = match mode {
-                    "html-200" => "200 OK",
-                    "html-502" => "502 Bad Gateway",
-                    _ => "400 Bad Request",
-                };
-                let page = "<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head>\
-                            <body><h1>Bad Gateway</h1><script>alert(1)</script></body></html>";
-                socket
-                    .write_all(&answer(status, "text/html; charset=utf-8", page.as_bytes()))
-                    .await?
-            }
-            "huge-length" => {
-                socket
-                    .write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 10737418240\r\n\r\n")
-                    .await?;
-                let zeros = vec![b' '; 1 << 16];
-                loop {
-                    socket.write_all(&zeros).await?;
-                }
-            }
-            "endless-chunked" => {
-                socket
-                    .write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
-                    .await?;
-                let mut chunk = b"10000\r\n".to_vec();
-                chunk.extend(std::iter::repeat_n(b' ', 0x10000));
-                chunk.extend_from_slice(b"\r\n");
-                loop {
-                    socket.write_all(&chunk).await?;
-                }
-            }
-            "endless-close-delimited" => {
-                socket
-                    .write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n")
-                    .await?;
-                let spaces = vec![b' '; 1 << 16];
-                loop {
-                    socket.write_all(&spaces).await?;
-                }
-            }
-            "endless-100-continue" => loop {
-                socket.write_all(b"HTTP/1.1 100 Continue\r\n\r\n").await?;
-                tokio::time::sleep(Duration::from_millis(10)).await;
-            },
-            "huge-head" => {
-                let value = "v".repeat(4 << 20);
-                let head = format!("HTTP/1.1 200 OK\r\nX-Huge: {value}\r\nContent-Length: 0\r\n\r\n");
-                socket.write_all(head.as_bytes()).await?;
-                return Ok(());
-            }
-            "many-headers" => {
-                let mut head = "HTTP/1.1 200 OK\r\n".to_owned();
-                for i in 0..20_000 {
-                    head.push_str(&format!("X-H{i}: v\r\n"));
-                }
-                head.push_str("Content-Length: 0\r\n\r\n");
-                socket.write_all(head.as_bytes()).await?;
-                return Ok(());
-            }
-            "garbage" => {
-                socket
-                    .write_all(b"SSH-2.0-OpenSSH_9.6\r\n\x00\x01\x02 not http at all\r\n\r\n")
-                    .await?;
-                return Ok(());
-            }
-            "status-999" => {
-                socket
-                    .write_all(&answer("999 Whatever", "application/json", b"{}"))
-                    .await?
-            }
-            "redirect-other-host" | "redirect-same-host" => {
-                let location = match (mode, redirect_to) {
-                    ("redirect-other-host", Some(other)) => {
-                        format!("http://{other}/xms/v1/{PLAN}/groups/ok")
-                    }
-                    _ => format!("/xms/v1/{PLAN}/groups/ok"),
-                };
-                let head = format!(
-                    "HTTP/1.1 307 Temporary Redirect\r\nLocation: {location}\r\nContent-Length: 0\r\n\r\n"
-                );
-                socket.write_all(head.as_bytes()).await?
-            }
-            "huge-invalid-members/members" => {
-                // 16 MiB of members that are not MSISDNs: four million schema violations.
-                let mut body = Vec::with_capacity(16 << 20);
-                body.push(b'[');
-                while body.len() < (16 << 20) - 8 {
-                    body.extend_from_slice(b"\"x\",");
-                }
-                body.extend_from_slice(b"\"x\"]");
-                socket
-                    .write_all(&answer("200 OK", "application/json", &body))
-                    .await?
-            }
-            "429-forever" => {
-                socket
-                    .write_all(b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 0\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}")
-                    .await?
-            }
-            "429-absurd-retry-after" => {
-                socket
-                    .write_all(b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 99999999999999999999999\r\nContent-Length: 0\r\n\r\n")
-                    .await?
-            }
-            "echo-token" => {
-                // A debug page that reflects the request headers, in the body and a header.
-                let auth = request.headers.get("authorization").cloned().unwrap_or_default();
-                let body = format!("400 Bad Request. Your request headers: Authorization: {auth}");
-                let head = format!(
-                    "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-Echo: {auth}\r\nContent-Length: {}\r\n\r\n",
-                    body.len()
-                );
-                socket.write_all(head.as_bytes()).await?;
-                socket.write_all(body.as_bytes()).await?
-            }
-            _ => {
-                socket
-                    .write_all(&answer("404 Not Found", "application/json", br#"{"code":"not_found","text":"no such mode"}"#))
-                    .await?
-            }
-        }
-    }
-}
-
 // ---- running groupcheck -----------------------------------------------------------------------
 
+/// A `groupcheck check` run of a mode and where it wrote its reports.
 struct Run {
+    /// The mode, named by every assertion on the run.
+    mode: String,
     code: i32,
+    /// stdout and stderr, labelled.
     out: String,
     elapsed: Duration,
     /// Peak resident memory of the groupcheck process, in KiB.
     max_rss_kib: i64,
     reports: PathBuf,
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("gc-hostile-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 /// A scenario of one retrieve of `/groups/{mode}`.
@@ -417,63 +50,19 @@ fn scenario(dir: &Path, mode: &str) -> PathBuf {
     file
 }
 
-/// Run groupcheck with `args`, under the hang guard; returns its exit code, output, time and
-/// peak memory (from wait4's rusage).
+/// Run groupcheck with `args` and `envs` under the hang guard; returns its exit code, output,
+/// time and peak memory.
 fn groupcheck(args: &[&str], envs: &[(&str, &str)]) -> (i32, String, Duration, i64) {
-    let dir = tmp(&format!("out-{}", rand_suffix()));
-    let (out_path, err_path) = (dir.join("stdout"), dir.join("stderr"));
-    let mut command = Command::new(env!("CARGO_BIN_EXE_groupcheck"));
-    command
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env_remove("SINCH_API_TOKEN")
-        .env_remove("SINCH_SERVICE_PLAN_ID")
-        .env_remove("GROUPCHECK_TARGET")
-        .stdin(Stdio::null())
-        .stdout(std::fs::File::create(&out_path).unwrap())
-        .stderr(std::fs::File::create(&err_path).unwrap());
-    for (k, v) in envs {
-        command.env(k, v);
-    }
-    let started = Instant::now();
-    // Reaped by wait4 below, which also gives its peak memory (std's wait does not).
-    #[allow(clippy::zombie_processes)]
-    let child = command.spawn().unwrap();
-    let pid = child.id() as libc::pid_t;
-    let (status, rusage) = loop {
-        let mut status = 0;
-        // SAFETY: rusage is plain old data; wait4 fills it when the child is reaped.
-        let mut rusage: libc::rusage = unsafe { std::mem::zeroed() };
-        let reaped = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut rusage) };
-        if reaped == pid {
-            break (status, rusage);
-        }
-        if started.elapsed() > HANG_GUARD {
-            unsafe { libc::kill(pid, libc::SIGKILL) };
-            panic!("groupcheck {args:?} hung for more than {HANG_GUARD:?}");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    let elapsed = started.elapsed();
-    let code = if libc::WIFEXITED(status) {
-        libc::WEXITSTATUS(status)
-    } else {
-        -libc::WTERMSIG(status)
-    };
-    let out = std::fs::read_to_string(&out_path).unwrap_or_default()
-        + &std::fs::read_to_string(&err_path).unwrap_or_default();
-    let _ = std::fs::remove_dir_all(&dir);
-    (code, out, elapsed, rusage.ru_maxrss)
-}
-
-fn rand_suffix() -> String {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    format!("{}", N.fetch_add(1, Ordering::SeqCst))
+    let run = run_guarded(
+        groupcheck_command().args(args).envs(envs.iter().copied()),
+        HANG_GUARD,
+    );
+    (run.code, run.printed(), run.elapsed, run.max_rss_kib)
 }
 
 /// `groupcheck check` of the one-step scenario for `mode` against `server`.
 fn check_mode(server: &Hostile, mode: &str, extra: &[&str]) -> Run {
-    let dir = tmp(mode);
+    let dir = tmp_dir(mode);
     let file = scenario(&dir, mode);
     let reports = dir.join("reports");
     let url = server.url();
@@ -495,6 +84,7 @@ fn check_mode(server: &Hostile, mode: &str, extra: &[&str]) -> Run {
     args.extend_from_slice(extra);
     let (code, out, elapsed, max_rss_kib) = groupcheck(&args, &[]);
     Run {
+        mode: mode.to_owned(),
         code,
         out,
         elapsed,
@@ -503,42 +93,54 @@ fn check_mode(server: &Hostile, mode: &str, extra: &[&str]) -> Run {
     }
 }
 
-/// Every artifact of a run: console output and every file of the report directory.
-fn assert_no_token(run: &Run) {
-    assert!(
-        !run.out.contains(TOKEN),
-        "the token is in the console output"
-    );
-    let bare = TOKEN.trim_start_matches("Bearer ");
-    for entry in std::fs::read_dir(&run.reports).unwrap() {
-        let path = entry.unwrap().path();
+/// The token is in no file below `reports` (the console output is the caller's to search).
+fn assert_no_token_in_files(what: &str, reports: &Path) {
+    for path in files_under(reports) {
         let bytes = std::fs::read(&path).unwrap();
         let text = String::from_utf8_lossy(&bytes);
-        assert!(!text.contains(bare), "the token is in {}", path.display());
+        assert!(
+            !text.contains(TOKEN),
+            "{what}: the token is in {}",
+            path.display()
+        );
     }
 }
 
-/// The common verdict: exit 1, the rule named, the message shown, no panic, no token, and the
-/// summary records the finding.
+/// Every artifact of a run: console output and every file of the report directory.
+fn assert_no_token(run: &Run) {
+    let mode = &run.mode;
+    assert!(
+        !run.out.contains(TOKEN),
+        "{mode}: the token is in the console output"
+    );
+    assert_no_token_in_files(mode, &run.reports);
+}
+
+/// The common verdict on `mode`: exit 1, the rule named, the message shown, no panic, no token,
+/// and the summary records the finding.
 fn assert_failed_with(run: &Run, rule: &str, message: &[&str]) {
-    println!("peak memory {} KiB, {:?}", run.max_rss_kib, run.elapsed);
-    assert_eq!(run.code, 1, "exit code; output:\n{}", run.out);
+    let mode = &run.mode;
+    println!(
+        "{mode}: peak memory {} KiB, {:?}",
+        run.max_rss_kib, run.elapsed
+    );
+    assert_eq!(run.code, 1, "{mode}: exit code; output:\n{}", run.out);
     assert!(
         !run.out.contains("panicked"),
-        "groupcheck panicked:\n{}",
+        "{mode}: groupcheck panicked:\n{}",
         run.out
     );
     assert!(
         run.out.contains(rule),
-        "the rule {rule} is named:\n{}",
+        "{mode}: the rule {rule} is named:\n{}",
         run.out
     );
     assert!(
         message.iter().any(|m| run.out.contains(m)),
-        "one of {message:?} in the output:\n{}",
+        "{mode}: one of {message:?} in the output:\n{}",
         run.out
     );
-    assert!(run.elapsed < HANG_GUARD);
+    assert!(run.elapsed < HANG_GUARD, "{mode}: took {:?}", run.elapsed);
     let summary: serde_json::Value =
         serde_json::from_slice(&std::fs::read(run.reports.join("summary.json")).unwrap()).unwrap();
     let rules: Vec<&str> = summary["scenarios"][0]["findings"]
@@ -549,16 +151,70 @@ fn assert_failed_with(run: &Run, rule: &str, message: &[&str]) {
         .collect();
     assert!(
         rules.contains(&rule),
-        "summary.json records {rule}: {rules:?}"
+        "{mode}: summary.json records {rule}: {rules:?}"
     );
     for f in summary["scenarios"][0]["findings"].as_array().unwrap() {
         // Shown with --nocapture: the messages docs/robustness.md quotes.
-        println!("{}: {}", f["rule"], f["message"]);
+        println!("{mode}: {}: {}", f["rule"], f["message"]);
     }
     for file in ["junit.xml", "report.md", "report.html", "ledger.jsonl"] {
-        assert!(run.reports.join(file).exists(), "{file} was written");
+        assert!(
+            run.reports.join(file).exists(),
+            "{mode}: {file} was written"
+        );
     }
     assert_no_token(run);
+}
+
+/// A misbehaviour and the verdict `groupcheck check` must give on it: exit 1 naming `rule`, with
+/// one of `messages` in the output (several where the wording depends on the moment the
+/// connection broke); `flags` go beside the usual ones.
+struct Case {
+    mode: &'static str,
+    rule: &'static str,
+    messages: &'static [&'static str],
+    flags: &'static [&'static str],
+}
+
+impl Case {
+    const fn new(
+        mode: &'static str,
+        rule: &'static str,
+        messages: &'static [&'static str],
+    ) -> Case {
+        Case {
+            mode,
+            rule,
+            messages,
+            flags: &[],
+        }
+    }
+
+    const fn with(self, flags: &'static [&'static str]) -> Case {
+        Case { flags, ..self }
+    }
+}
+
+/// `groupcheck check` of every case against one hostile server, each held to the common verdict
+/// ([`assert_failed_with`]). Every case runs; then the test fails naming each mode whose verdict
+/// was wrong (each one's own failure is printed above).
+fn check_cases(cases: &[Case]) {
+    let server = Hostile::start();
+    let wrong: Vec<&str> = cases
+        .iter()
+        .filter(|case| {
+            std::panic::catch_unwind(AssertUnwindSafe(|| {
+                let run = check_mode(&server, case.mode, case.flags);
+                assert_failed_with(&run, case.rule, case.messages);
+            }))
+            .is_err()
+        })
+        .map(|case| case.mode)
+        .collect();
+    assert!(
+        wrong.is_empty(),
+        "wrong verdict on the hostile modes {wrong:?} (why: above)"
+    );
 }
 
 // ---- the cases ------------------------------------------------------------------------------
@@ -573,130 +229,120 @@ fn the_hostile_server_answers_its_ok_mode_correctly() {
 }
 
 #[test]
-fn a_stalled_answer_is_a_timeout() {
-    let server = Hostile::start();
-    let run = check_mode(&server, "stall", &["--timeout", "1"]);
-    assert_failed_with(&run, "http.answers", &["no complete answer within 1s"]);
+fn answers_that_never_complete_are_timeouts() {
+    const ONE_SECOND: &[&str] = &["--timeout", "1"];
+    const TIMEOUT: &[&str] = &["no complete answer within 1s"];
+    check_cases(&[
+        Case::new("stall", "http.answers", TIMEOUT).with(ONE_SECOND),
+        // A head, then a body, sent byte by byte forever.
+        Case::new("trickle-head", "http.answers", TIMEOUT).with(ONE_SECOND),
+        Case::new("trickle-body", "http.answers", TIMEOUT).with(ONE_SECOND),
+        // Endless interim answers (100 Continue).
+        Case::new("endless-100-continue", "http.answers", TIMEOUT).with(ONE_SECOND),
+    ]);
 }
 
 #[test]
-fn a_head_sent_byte_by_byte_forever_is_a_timeout() {
-    let server = Hostile::start();
-    let run = check_mode(&server, "trickle-head", &["--timeout", "1"]);
-    assert_failed_with(&run, "http.answers", &["no complete answer within 1s"]);
+fn connections_that_break_are_failed_checks() {
+    const BROKE_OFF: &[&str] = &["the answer broke off: end of file before message length reached"];
+    check_cases(&[
+        Case::new(
+            "reset",
+            "http.answers",
+            &[
+                "no complete HTTP answer: Connection reset by peer",
+                "no complete HTTP answer: connection closed before message completed",
+            ],
+        ),
+        // Closed before the answer.
+        Case::new(
+            "close-early",
+            "http.answers",
+            &[
+                "no complete HTTP answer: connection closed before message completed",
+                "no complete HTTP answer: Connection reset by peer",
+            ],
+        ),
+        Case::new("close-mid-body", "http.answers", BROKE_OFF),
+        Case::new("close-mid-chunk", "http.answers", BROKE_OFF),
+    ]);
 }
 
 #[test]
-fn a_body_sent_byte_by_byte_forever_is_a_timeout() {
-    let server = Hostile::start();
-    let run = check_mode(&server, "trickle-body", &["--timeout", "1"]);
-    assert_failed_with(&run, "http.answers", &["no complete answer within 1s"]);
+fn bodies_that_are_not_the_json_promised_fail_the_schema_rule() {
+    const NOT_JSON: &[&str] = &["expected a JSON body (group)"];
+    check_cases(&[
+        Case::new(
+            "not-json",
+            "schema.group",
+            &["expected a JSON body (group), got 12 bytes of application/json: hello, world"],
+        ),
+        Case::new(
+            "binary",
+            "schema.group",
+            &["expected a JSON body (group), got 5 bytes"],
+        ),
+        Case::new("truncated-json", "schema.group", NOT_JSON),
+        // Nested beyond any reason: not JSON, and no stack overflow.
+        Case::new("deep-json", "schema.group", NOT_JSON),
+        Case::new(
+            "wrong-content-type",
+            "schema.group",
+            &["expected Content-Type application/json, got text/plain"],
+        ),
+        Case::new(
+            "no-content-type",
+            "schema.group",
+            &["expected Content-Type application/json, got none"],
+        ),
+        // An HTML error page with a 200.
+        Case::new(
+            "html-200",
+            "schema.group",
+            &["bytes of text/html; charset=utf-8: <!DOCTYPE html>"],
+        ),
+    ]);
 }
 
 #[test]
-fn a_reset_connection_is_a_failed_check() {
-    let server = Hostile::start();
-    let run = check_mode(&server, "reset", &[]);
-    assert_failed_with(
-        &run,
-        "http.answers",
-        &[
-            "no complete HTTP answer: Connection reset by peer",
-            "no complete HTTP answer: connection closed before message completed",
-        ],
-    );
+fn oversized_or_garbage_heads_and_wrong_statuses_are_failed_checks() {
+    const HEAD_TOO_LARGE: &str = "no complete HTTP answer: message head is too large";
+    check_cases(&[
+        Case::new("huge-head", "http.answers", &[HEAD_TOO_LARGE]),
+        Case::new(
+            "many-headers",
+            "http.answers",
+            &[HEAD_TOO_LARGE, "no complete HTTP answer: too many headers"],
+        ),
+        Case::new(
+            "garbage",
+            "http.answers",
+            &["no complete HTTP answer: invalid HTTP version parsed"],
+        ),
+        Case::new(
+            "status-999",
+            "status.ok-200",
+            &["expected status 200, got 999"],
+        ),
+        // An HTML error page with a 502.
+        Case::new(
+            "html-502",
+            "status.ok-200",
+            &["expected status 200, got 502"],
+        ),
+        // Endless 429s with an unparsable Retry-After: the growing back-off is used instead
+        // (0.25 + 0.5 + 1 + 2 + 4 s), then the 429 is the answer.
+        Case::new(
+            "429-absurd-retry-after",
+            "status.ok-200",
+            &["expected status 200, got 429"],
+        ),
+    ]);
 }
 
 #[test]
-fn a_connection_closed_before_the_answer_is_a_failed_check() {
+fn an_html_error_page_is_shown_escaped_in_the_report() {
     let server = Hostile::start();
-    let run = check_mode(&server, "close-early", &[]);
-    assert_failed_with(
-        &run,
-        "http.answers",
-        &[
-            "no complete HTTP answer: connection closed before message completed",
-            "no complete HTTP answer: Connection reset by peer",
-        ],
-    );
-}
-
-#[test]
-fn a_connection_closed_mid_body_is_a_failed_check() {
-    let server = Hostile::start();
-    let run = check_mode(&server, "close-mid-body", &[]);
-    assert_failed_with(
-        &run,
-        "http.answers",
-        &["the answer broke off: end of file before message length reached"],
-    );
-    let run = check_mode(&server, "close-mid-chunk", &[]);
-    assert_failed_with(
-        &run,
-        "http.answers",
-        &["the answer broke off: end of file before message length reached"],
-    );
-}
-
-#[test]
-fn a_body_that_is_not_json_fails_the_schema_rule() {
-    let server = Hostile::start();
-    let run = check_mode(&server, "not-json", &[]);
-    assert_failed_with(
-        &run,
-        "schema.group",
-        &["expected a JSON body (group), got 12 bytes of application/json: hello, world"],
-    );
-    let run = check_mode(&server, "binary", &[]);
-    assert_failed_with(
-        &run,
-        "schema.group",
-        &["expected a JSON body (group), got 5 bytes"],
-    );
-}
-
-#[test]
-fn truncated_json_fails_the_schema_rule() {
-    let server = Hostile::start();
-    let run = check_mode(&server, "truncated-json", &[]);
-    assert_failed_with(&run, "schema.group", &["expected a JSON body (group)"]);
-}
-
-#[test]
-fn json_nested_beyond_any_reason_is_not_json_and_no_stack_overflow() {
-    let server = Hostile::start();
-    let run = check_mode(&server, "deep-json", &[]);
-    assert_failed_with(&run, "schema.group", &["expected a JSON body (group)"]);
-}
-
-#[test]
-fn a_wrong_or_missing_content_type_fails_the_schema_rule() {
-    let server = Hostile::start();
-    let run = check_mode(&server, "wrong-content-type", &[]);
-    assert_failed_with(
-        &run,
-        "schema.group",
-        &["expected Content-Type application/json, got text/plain"],
-    );
-    let run = check_mode(&server, "no-content-type", &[]);
-    assert_failed_with(
-        &run,
-        "schema.group",
-        &["expected Content-Type application/json, got none"],
-    );
-}
-
-#[test]
-fn html_error_pages_fail_with_the_status_or_schema_rule() {
-    let server = Hostile::start();
-    let run = check_mode(&server, "html-200", &[]);
-    assert_failed_with(
-        &run,
-        "schema.group",
-        &["bytes of text/html; charset=utf-8: <!DOCTYPE html>"],
-    );
-    let run = check_mode(&server, "html-502", &[]);
-    assert_failed_with(&run, "status.ok-200", &["expected status 200, got 502"]);
     let run = check_mode(&server, "html-400", &[]);
     assert_failed_with(&run, "schema.error", &["expected a JSON body (error)"]);
     assert!(
@@ -772,7 +418,7 @@ fn an_endless_body_delimited_by_close_stops_at_the_cap() {
 #[test]
 fn a_huge_answer_with_millions_of_violations_is_judged_in_bounded_time_and_memory() {
     let server = Hostile::start();
-    let dir = tmp("huge-invalid-members");
+    let dir = tmp_dir("huge-invalid-members");
     let file = dir.join("members.yaml");
     std::fs::write(
         &file,
@@ -798,6 +444,7 @@ fn a_huge_answer_with_millions_of_violations_is_judged_in_bounded_time_and_memor
     );
     println!("peak memory {max_rss_kib} KiB, {elapsed:?}");
     let run = Run {
+        mode: "huge-invalid-members".to_owned(),
         code,
         out,
         elapsed,
@@ -823,44 +470,9 @@ fn a_huge_answer_with_millions_of_violations_is_judged_in_bounded_time_and_memor
 }
 
 #[test]
-fn endless_interim_answers_are_a_timeout() {
-    let server = Hostile::start();
-    let run = check_mode(&server, "endless-100-continue", &["--timeout", "1"]);
-    assert_failed_with(&run, "http.answers", &["no complete answer within 1s"]);
-}
-
-#[test]
-fn an_oversized_or_garbage_head_is_a_failed_check() {
-    let server = Hostile::start();
-    let run = check_mode(&server, "huge-head", &[]);
-    assert_failed_with(
-        &run,
-        "http.answers",
-        &["no complete HTTP answer: message head is too large"],
-    );
-    let run = check_mode(&server, "many-headers", &[]);
-    assert_failed_with(
-        &run,
-        "http.answers",
-        &[
-            "no complete HTTP answer: message head is too large",
-            "no complete HTTP answer: too many headers",
-        ],
-    );
-    let run = check_mode(&server, "garbage", &[]);
-    assert_failed_with(
-        &run,
-        "http.answers",
-        &["no complete HTTP answer: invalid HTTP version parsed"],
-    );
-    let run = check_mode(&server, "status-999", &[]);
-    assert_failed_with(&run, "status.ok-200", &["expected status 200, got 999"]);
-}
-
-#[test]
 fn redirects_are_never_followed_and_the_token_never_goes_elsewhere() {
     let elsewhere = Hostile::start();
-    let server = Hostile::start_with(Some(elsewhere.addr));
+    let server = Hostile::start_with(Some(elsewhere.addr), Creates::ClimbingId);
     let run = check_mode(&server, "redirect-other-host", &[]);
     assert_failed_with(
         &run,
@@ -904,9 +516,6 @@ fn endless_429s_are_retried_a_bounded_number_of_times() {
         .filter(|r| r.target.ends_with("/429-forever"))
         .count();
     assert_eq!(asked, 6, "one request and five retries");
-    // An unparsable Retry-After falls back to the growing back-off (0.25 + 0.5 + 1 + 2 + 4 s).
-    let run = check_mode(&server, "429-absurd-retry-after", &[]);
-    assert_failed_with(&run, "status.ok-200", &["expected status 200, got 429"]);
 }
 
 #[test]
@@ -934,7 +543,7 @@ fn a_target_that_stalls_everything_is_unreachable_not_a_hang() {
     // The probe itself never answers: exit 3 with the reason, after one timeout.
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    let dir = tmp("stall-all");
+    let dir = tmp_dir("stall-all");
     let file = scenario(&dir, "ok");
     let (code, out, elapsed, _) = groupcheck(
         &[
@@ -984,7 +593,7 @@ fn the_connect_timeout_is_distinct_from_the_request_timeout() {
             Err(_) => break,
         }
     }
-    let dir = tmp("connect-timeout");
+    let dir = tmp_dir("connect-timeout");
     let file = scenario(&dir, "ok");
     let url = format!("http://{addr}");
     let (code, out, elapsed, _) = groupcheck(
@@ -1019,7 +628,7 @@ fn ids_from_the_target_never_address_another_path() {
     // The target's create answers the id "../../OTHER/groups/VICTIM". Cleanup deletes that id as
     // one path segment below this plan's /groups/, never OTHER's VICTIM.
     let server = Hostile::start();
-    let dir = tmp("climbing-id");
+    let dir = tmp_dir("climbing-id");
     let file = dir.join("create.yaml");
     std::fs::write(
         &file,
@@ -1122,7 +731,7 @@ fn absurd_limits_are_usage_errors_not_panics() {
         assert!(out.contains("positive number of seconds"), "{out}");
         assert!(!out.contains("panicked"), "{out}");
     }
-    let dir = tmp("absurd-cap");
+    let dir = tmp_dir("absurd-cap");
     let file = dir.join("s.yaml");
     std::fs::write(&file, "name: x\nsteps:\n  - request: list\n").unwrap();
     let (code, out, _, _) = groupcheck(
@@ -1137,4 +746,171 @@ fn absurd_limits_are_usage_errors_not_panics() {
         &[],
     );
     assert_eq!(code, 0, "a huge cap is clamped, not overflowed to 0: {out}");
+}
+
+// ---- groupcheck load --------------------------------------------------------------------------
+
+/// The modes a load run meets: one or more of each kind of misbehaviour.
+const LOAD_MODES: &[&str] = &[
+    "stall",
+    "trickle-body",
+    "endless-100-continue",
+    "reset",
+    "close-mid-body",
+    "close-mid-chunk",
+    "not-json",
+    "echo-token",
+    "endless-chunked",
+    "endless-close-delimited",
+    "huge-length",
+    "huge-head",
+    "garbage",
+    "429-forever",
+];
+
+/// Where a load run meets the mode.
+#[derive(Debug, Clone, Copy)]
+enum Meets {
+    /// The flow's setup: its create is answered as the mode misbehaves.
+    Setup,
+    /// The measured steps: the create is answered properly, every retrieve as the mode.
+    Steps,
+}
+
+/// `groupcheck load` of scenarios/load/retrieve.yaml against a hostile server, for 2 s with 2
+/// users and a 1 s timeout, the token from the environment: it ends within the hang guard, without
+/// a panic, with the token in none of its output and files, and a summary.json (when written)
+/// that parses. Met in the setup, the mode stops the run (exit 3, "setup failed"); met in the
+/// steps, each answer counts as an error or a violation and the run passes (exit 0: no
+/// threshold is set).
+fn assert_load_survives(mode: &'static str, meets: Meets) {
+    let what = format!("load, {mode} in the {meets:?}");
+    let server = Hostile::start_with(
+        None,
+        match meets {
+            Meets::Setup => Creates::AsMode(mode),
+            Meets::Steps => Creates::GroupWithId(mode),
+        },
+    );
+    let reports = tmp_dir(&format!("load-{mode}-{meets:?}")).join("reports");
+    let run = run_guarded(
+        groupcheck_command()
+            .args(["load", "--target", &server.url(), "--service-plan-id", PLAN])
+            .args(["--flow", "scenarios/load/retrieve.yaml"])
+            .args([
+                "--users",
+                "2",
+                "--duration",
+                "2s",
+                "--timeout",
+                "1",
+                "--quiet",
+            ])
+            .arg("--report-dir")
+            .arg(&reports)
+            .env("SINCH_API_TOKEN", TOKEN),
+        HANG_GUARD,
+    );
+    let seen = server.requests();
+    let met = seen.iter().any(|r| match meets {
+        Meets::Setup => r.method == "POST",
+        Meets::Steps => {
+            r.method == "GET"
+                && r.target
+                    .starts_with(&format!("/xms/v1/{PLAN}/groups/{mode}~"))
+        }
+    });
+    // Shown (and quoted by the assertions) with the token marked, should it be there.
+    let printed = run.printed().replace(TOKEN, "<THE TOKEN>");
+    println!(
+        "{what}: exit {} after {:?}, peak memory {} KiB\n{printed}",
+        run.code, run.elapsed, run.max_rss_kib
+    );
+    assert!(!printed.contains("panicked"), "{what}: a panic:\n{printed}");
+    assert!(met, "{what}: the run never met the mode\n{printed}");
+    let bearer = format!("Bearer {TOKEN}");
+    assert!(
+        seen.iter()
+            .all(|r| r.authorization.as_deref() == Some(bearer.as_str())),
+        "{what}: every request carried the token (so an echo of it is a real one)"
+    );
+    assert!(
+        !run.stdout.contains(TOKEN) && !run.stderr.contains(TOKEN),
+        "{what}: the token is in the console output"
+    );
+    if reports.exists() {
+        assert_no_token_in_files(&what, &reports);
+    }
+    let summary_path = reports.join("summary.json");
+    let summary: Option<serde_json::Value> = summary_path.exists().then(|| {
+        let text = std::fs::read_to_string(&summary_path).unwrap();
+        serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("{what}: summary.json is not JSON ({e}):\n{text}"))
+    });
+    if let Some(summary) = &summary {
+        assert_eq!(
+            summary["exit_code"], run.code,
+            "{what}: summary.json's exit code"
+        );
+    }
+    match meets {
+        Meets::Setup => {
+            assert_eq!(run.code, 3, "{what}: exit code\n{printed}");
+            assert!(
+                printed.contains("setup failed"),
+                "{what}: the reason is given\n{printed}"
+            );
+            if let Some(summary) = &summary {
+                assert!(
+                    summary["aborted"]
+                        .as_str()
+                        .is_some_and(|a| a.contains("setup failed")),
+                    "{what}: summary.json says the setup failed: {}",
+                    summary["aborted"]
+                );
+            }
+        }
+        Meets::Steps => {
+            let summary = summary
+                .unwrap_or_else(|| panic!("{what}: no summary.json in {}", reports.display()));
+            let totals = &summary["totals"];
+            let count = |key: &str| totals[key].as_u64().unwrap_or(0);
+            let failed = count("transport_errors") + count("http_errors");
+            assert!(
+                failed + count("violations") > 0,
+                "{what}: the hostile answers were counted as errors or violations: {totals}"
+            );
+            // No threshold is set: a run passes unless not one request succeeded, which ends
+            // it as unreachable.
+            if failed >= count("requests") {
+                assert_eq!(run.code, 3, "{what}: exit code\n{printed}");
+                assert!(
+                    summary["aborted"]
+                        .as_str()
+                        .is_some_and(|a| a.contains("succeeded")),
+                    "{what}: summary.json says why: {}",
+                    summary["aborted"]
+                );
+            } else {
+                assert_eq!(run.code, 0, "{what}: exit code\n{printed}");
+            }
+        }
+    }
+}
+
+#[test]
+fn load_survives_every_hostile_mode() {
+    // `load` sends its requests over connections of its own: it must be as sturdy as `check`.
+    let mut wrong = Vec::new();
+    for &mode in LOAD_MODES {
+        for meets in [Meets::Setup, Meets::Steps] {
+            if std::panic::catch_unwind(|| assert_load_survives(mode, meets)).is_err() {
+                wrong.push(format!("{mode} in the {meets:?}"));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "load did not survive {wrong:?} (why: above)"
+    );
 }

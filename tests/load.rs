@@ -3,100 +3,41 @@
 //! `groupcheck serve` on 127.0.0.1:0, for a second or two. Nothing here asserts on timing: the
 //! machine is shared; benches/load.sh measures.
 
+mod common;
+
+use common::{ServeProcess, groupcheck_command, run, tmp_dir};
 use groupcheck::load::hdr;
 use groupcheck::load::record::{Key, Outcome, Recorder};
 use groupcheck::load::shard::Shard;
 use groupcheck::load::summary::{LoadSummary, OperationSummary, from_json};
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 const TOKEN: &str = "load-test-token";
-
-fn bin() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_groupcheck"));
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .env_remove("GROUPCHECK_TARGET")
-        .env_remove("GROUPCHECK_SHARD")
-        .env_remove("SINCH_SERVICE_PLAN_ID")
-        .env_remove("SINCH_API_TOKEN");
-    cmd
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("gc-load-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn run(cmd: &mut Command) -> (Option<i32>, String) {
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = cmd.output().expect("groupcheck runs");
-    let printed = format!(
-        "--- stdout\n{}\n--- stderr\n{}",
-        String::from_utf8_lossy(&stdout),
-        String::from_utf8_lossy(&stderr)
-    );
-    (status.code(), printed)
-}
 
 fn summary(dir: &Path) -> LoadSummary {
     let text = std::fs::read_to_string(dir.join("summary.json")).unwrap();
     from_json(&text).unwrap()
 }
 
-/// `groupcheck serve` on an ephemeral port, killed on drop.
-struct Server {
-    child: Child,
-    url: String,
+/// What these tests ask of `groupcheck serve`, beside serving.
+trait LoadTarget {
+    /// `groupcheck load`/`capacity` against this server.
+    fn command(&self, sub: &str) -> Command;
+    /// How many groups plan P holds.
+    fn groups(&self) -> u64;
 }
 
-impl Server {
-    fn start(faults: &[&str]) -> Server {
-        let mut cmd = bin();
-        cmd.args([
-            "serve",
-            "--addr",
-            "127.0.0.1:0",
-            "--token",
-            TOKEN,
-            "--quiet",
-        ]);
-        for f in faults {
-            cmd.args(["--fault", f]);
-        }
-        let mut child = cmd
-            .stderr(Stdio::piped())
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-        let url = loop {
-            let line = lines.next().expect("serve printed its address").unwrap();
-            if let Some(addr) = line.strip_prefix("groupcheck emulator listening on ") {
-                break format!("http://{}", addr.trim());
-            }
-        };
-        std::thread::spawn(move || for _ in lines {});
-        Server { child, url }
-    }
-
-    /// `groupcheck load`/`capacity` against this server.
+impl LoadTarget for ServeProcess {
     fn command(&self, sub: &str) -> Command {
-        let mut cmd = bin();
+        let mut cmd = groupcheck_command();
         cmd.args([sub, "--target", &self.url, "--service-plan-id", "P"])
             .env("SINCH_API_TOKEN", TOKEN);
         cmd
     }
 
-    /// How many groups plan P holds.
     fn groups(&self) -> u64 {
         let body: Value = reqwest::blocking::Client::new()
             .get(format!("{}/xms/v1/P/groups?page_size=1", self.url))
@@ -109,17 +50,10 @@ impl Server {
     }
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[test]
 fn open_model_reports_every_percentile_by_operation_and_size() {
-    let dir = tmp("open");
-    let (code, out) = run(bin()
+    let dir = tmp_dir("open");
+    let (code, out) = run(groupcheck_command()
         .args([
             "load",
             "--rate",
@@ -136,7 +70,7 @@ fn open_model_reports_every_percentile_by_operation_and_size() {
             "--report-dir",
         ])
         .arg(&dir));
-    assert_eq!(code, Some(0), "{out}");
+    assert_eq!(code, 0, "{out}");
     for header in [
         "operation",
         "group size",
@@ -183,16 +117,16 @@ fn open_model_reports_every_percentile_by_operation_and_size() {
 
 #[test]
 fn closed_model_runs_through_goose_quietly() {
-    let cwd = tmp("closed-cwd");
+    let cwd = tmp_dir("closed-cwd");
     let dir = cwd.join("reports");
     let flow = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/load/retrieve.yaml");
-    let (code, out) = run(bin()
+    let (code, out) = run(groupcheck_command()
         .current_dir(&cwd)
         .args(["load", "--users", "3", "--duration", "1s", "-q", "--flow"])
         .arg(&flow)
         .arg("--report-dir")
         .arg(&dir));
-    assert_eq!(code, Some(0), "{out}");
+    assert_eq!(code, 0, "{out}");
     let s = summary(&dir);
     assert_eq!((s.mode.as_str(), s.users), ("closed", Some(3)));
     assert!(
@@ -214,8 +148,8 @@ fn closed_model_runs_through_goose_quietly() {
 
 #[test]
 fn thresholds_pass_or_exit_4_naming_the_breach() {
-    let dir = tmp("thresholds");
-    let (code, out) = run(bin()
+    let dir = tmp_dir("thresholds");
+    let (code, out) = run(groupcheck_command()
         .args(["load", "--rate", "40", "--duration", "1s", "-q"])
         .args(["--flow", "scenarios/load/retrieve.yaml"])
         .args([
@@ -227,7 +161,7 @@ fn thresholds_pass_or_exit_4_naming_the_breach() {
         .args(["--threshold", "violations==0", "--threshold", "p99<1us"])
         .arg("--report-dir")
         .arg(&dir));
-    assert_eq!(code, Some(4), "{out}");
+    assert_eq!(code, 4, "{out}");
     assert!(
         out.contains("threshold breached: \"p99<1us\": observed ")
             && out.contains("allowed < 1 µs"),
@@ -244,20 +178,50 @@ fn thresholds_pass_or_exit_4_naming_the_breach() {
     assert_eq!(failed, ["p99<1us"]);
     assert_eq!(s.exit_code, 4);
 
-    let (code, out) = run(bin().args(["load", "--threshold", "p99<200"]));
+    let (code, out) = run(groupcheck_command().args(["load", "--threshold", "p99<200"]));
     assert_eq!(
-        code,
-        Some(2),
+        code, 2,
         "a threshold without a unit is a usage error: {out}"
     );
-    let (code, out) = run(bin().args(["load", "--threshold", "updat p99<2s"]));
-    assert_eq!(code, Some(2), "{out}");
+    let (code, out) = run(groupcheck_command().args(["load", "--threshold", "updat p99<2s"]));
+    assert_eq!(code, 2, "{out}");
+}
+
+/// A run in which not one request succeeds (here: the wrong token, every answer a 401) measured
+/// nothing of the target: it ends as unreachable, exit 3, and says why, with no threshold set.
+#[test]
+fn a_run_where_nothing_succeeds_is_unreachable_not_passed() {
+    let serve = ServeProcess::start(TOKEN, &[]);
+    let dir = tmp_dir("nothing-succeeds");
+    let (code, out) = run(groupcheck_command()
+        .args(["load", "--users", "1", "--duration", "1s", "-q"])
+        .args(["--target", &serve.url, "--service-plan-id", "p1"])
+        .args(["--flow", "scenarios/load/lifecycle.yaml"])
+        .arg("--report-dir")
+        .arg(&dir)
+        .env("SINCH_API_TOKEN", "not-the-token"));
+    assert_eq!(code, 3, "{out}");
+    assert!(out.contains("not one of"), "{out}");
+    let s = summary(&dir);
+    assert!(
+        s.totals.requests > 0 && s.totals.http_errors == s.totals.requests,
+        "{:?}",
+        s.totals
+    );
+    assert!(
+        s.aborted
+            .as_deref()
+            .is_some_and(|a| a.contains("HTTP errors")),
+        "{:?}",
+        s.aborted
+    );
+    assert_eq!(s.exit_code, 3);
 }
 
 #[test]
 fn violations_are_counted_apart_and_shown_with_examples() {
-    let server = Server::start(&["created-at-changes-on-update"]);
-    let dir = tmp("violations");
+    let server = ServeProcess::start(TOKEN, &["created-at-changes-on-update"]);
+    let dir = tmp_dir("violations");
     let (code, out) = run(server
         .command("load")
         .args([
@@ -277,7 +241,7 @@ fn violations_are_counted_apart_and_shown_with_examples() {
         ])
         .arg("--report-dir")
         .arg(&dir));
-    assert_eq!(code, Some(4), "{out}");
+    assert_eq!(code, 4, "{out}");
     let s = summary(&dir);
     assert!(s.totals.violations > 0, "{out}");
     assert_eq!(
@@ -311,9 +275,9 @@ fn violations_are_counted_apart_and_shown_with_examples() {
 /// Ctrl-C: the report is written, the groups are deleted, exit 3; in both models.
 #[test]
 fn interrupted_run_writes_its_report_and_deletes_its_groups() {
-    let server = Server::start(&[]);
+    let server = ServeProcess::start(TOKEN, &[]);
     for (name, model) in [("open", ["--rate", "40"]), ("closed", ["--users", "2"])] {
-        let dir = tmp(&format!("interrupt-{name}"));
+        let dir = tmp_dir(&format!("interrupt-{name}"));
         let mut child = server
             .command("load")
             .args(model)
@@ -380,7 +344,7 @@ fn four_shards_merge_to_the_percentiles_of_all_samples() {
     };
     let mut all = hdr::new();
     let dirs: Vec<PathBuf> = (0..4)
-        .map(|i| tmp(&format!("synthetic-shard-{i}")))
+        .map(|i| tmp_dir(&format!("synthetic-shard-{i}")))
         .collect();
     for (index, dir) in dirs.iter().enumerate() {
         let recorder = Recorder::default();
@@ -408,13 +372,13 @@ fn four_shards_merge_to_the_percentiles_of_all_samples() {
         )
         .unwrap();
     }
-    let merged_dir = tmp("synthetic-merged");
-    let (code, out) = run(bin()
+    let merged_dir = tmp_dir("synthetic-merged");
+    let (code, out) = run(groupcheck_command()
         .arg("merge")
         .args(&dirs)
         .arg("--report-dir")
         .arg(&merged_dir));
-    assert_eq!(code, Some(0), "{out}");
+    assert_eq!(code, 0, "{out}");
     let merged = summary(&merged_dir);
     assert_eq!(merged.shards.len(), 4);
     let op = &merged.operations[0];
@@ -443,8 +407,11 @@ fn four_shards_merge_to_the_percentiles_of_all_samples() {
         ]
     );
     // The same shard twice is refused.
-    let (code, out) = run(bin().arg("merge").arg(&dirs[0]).arg(&dirs[0]));
-    assert_eq!(code, Some(2), "{out}");
+    let (code, out) = run(groupcheck_command()
+        .arg("merge")
+        .arg(&dirs[0])
+        .arg(&dirs[0]));
+    assert_eq!(code, 2, "{out}");
 }
 
 fn shard_summary(shard: Shard, operations: Vec<OperationSummary>) -> LoadSummary {
@@ -464,8 +431,8 @@ fn shard_summary(shard: Shard, operations: Vec<OperationSummary>) -> LoadSummary
 /// Real shards: each its own process and name space, merged into one run.
 #[test]
 fn shard_runs_merge_into_one_report() {
-    let server = Server::start(&[]);
-    let dirs: Vec<PathBuf> = (0..4).map(|i| tmp(&format!("shard-{i}"))).collect();
+    let server = ServeProcess::start(TOKEN, &[]);
+    let dirs: Vec<PathBuf> = (0..4).map(|i| tmp_dir(&format!("shard-{i}"))).collect();
     let children: Vec<Child> = dirs
         .iter()
         .enumerate()
@@ -503,13 +470,13 @@ fn shard_runs_merge_into_one_report() {
         assert_eq!(s.shards, [Shard { index: i, count: 4 }]);
         assert_eq!(s.rate, Some(80.0), "the whole run's rate is recorded");
     }
-    let merged_dir = tmp("shards-merged");
-    let (code, out) = run(bin()
+    let merged_dir = tmp_dir("shards-merged");
+    let (code, out) = run(groupcheck_command()
         .arg("merge")
         .args(&dirs)
         .arg("--report-dir")
         .arg(&merged_dir));
-    assert_eq!(code, Some(0), "{out}");
+    assert_eq!(code, 0, "{out}");
     let merged = summary(&merged_dir);
     assert_eq!(
         merged.totals.requests,
@@ -542,8 +509,8 @@ fn shard_runs_merge_into_one_report() {
 
 #[test]
 fn capacity_writes_a_table_a_chart_and_the_knees() {
-    let dir = tmp("capacity");
-    let (code, out) = run(bin()
+    let dir = tmp_dir("capacity");
+    let (code, out) = run(groupcheck_command()
         .args([
             "capacity",
             "--sizes",
@@ -556,7 +523,7 @@ fn capacity_writes_a_table_a_chart_and_the_knees() {
         ])
         .arg("--report-dir")
         .arg(&dir));
-    assert_eq!(code, Some(0), "{out}");
+    assert_eq!(code, 0, "{out}");
     assert!(out.contains("p99.9") && out.contains("update:"), "{out}");
     let svg = std::fs::read_to_string(dir.join("chart.svg")).unwrap();
     assert!(

@@ -5,10 +5,11 @@
 //! ledger), the emulator's request log; the same for `explore` (its reproducer file), `cleanup`
 //! and `selftest` (whose own random tokens must not show either).
 
-use std::io::{BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+mod common;
+
+use common::{ServeProcess, files_under, groupcheck, tmp_dir};
+use std::io::Read;
+use std::path::Path;
 
 const TOKEN: &str = "tok-SECRET-5f1d8c2a9e7b4c30";
 const SECOND_TOKEN: &str = "tok-SECOND-a83b7e0d41c29f56";
@@ -26,93 +27,6 @@ const FAULTS: &[&str] = &[
     "list-oldest-first",
 ];
 
-/// `groupcheck serve` with a token and faults, logging every request; killed on drop.
-struct Server {
-    child: Child,
-    url: String,
-    log: Arc<Mutex<String>>,
-}
-
-impl Server {
-    fn start(faults: &[&str]) -> Server {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_groupcheck"));
-        cmd.args(["serve", "--addr", "127.0.0.1:0", "--token", TOKEN]);
-        for f in faults {
-            cmd.args(["--fault", f]);
-        }
-        let mut child = cmd
-            .stderr(Stdio::piped())
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-        let log = Arc::new(Mutex::new(String::new()));
-        let url = loop {
-            let line = lines.next().expect("serve printed its address").unwrap();
-            log.lock().unwrap().push_str(&line);
-            if let Some(addr) = line.strip_prefix("groupcheck emulator listening on ") {
-                break format!("http://{}", addr.trim());
-            }
-        };
-        let sink = log.clone();
-        std::thread::spawn(move || {
-            for line in lines.map_while(Result::ok) {
-                let mut log = sink.lock().unwrap();
-                log.push_str(&line);
-                log.push('\n');
-            }
-        });
-        Server { child, url, log }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("gc-secrets-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// Run groupcheck; its exit code and everything it printed.
-fn groupcheck(args: &[&str], envs: &[(&str, &str)]) -> (i32, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_groupcheck"));
-    cmd.args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .env_remove("SINCH_API_TOKEN")
-        .env_remove("SINCH_SECOND_API_TOKEN")
-        .env_remove("SINCH_SERVICE_PLAN_ID")
-        .env_remove("GROUPCHECK_TARGET");
-    for (k, v) in envs {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().unwrap();
-    let text =
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    (out.status.code().unwrap_or(-1), text)
-}
-
-/// Every file below `dir`, recursively.
-fn files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            out.extend(files(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out
-}
-
 /// Neither token, nor a tell-tale part of one, appears in `text`.
 fn assert_clean(what: &str, text: &str) {
     for secret in [TOKEN, SECOND_TOKEN] {
@@ -124,7 +38,7 @@ fn assert_clean(what: &str, text: &str) {
 }
 
 fn assert_dir_clean(dir: &Path) -> usize {
-    let all = files(dir);
+    let all = files_under(dir);
     for file in &all {
         let mut bytes = Vec::new();
         std::fs::File::open(file)
@@ -154,11 +68,11 @@ fn suite() -> Vec<String> {
 
 #[test]
 fn a_failing_check_leaks_no_token_anywhere() {
-    let server = Server::start(FAULTS);
+    let server = ServeProcess::start_logging(TOKEN, FAULTS);
     let suite = suite();
     // Once with the tokens as flags, once from the environment.
     for (name, by_flag) in [("flags", true), ("env", false)] {
-        let reports = tmp(&format!("check-{name}"));
+        let reports = tmp_dir(&format!("check-{name}"));
         let mut args: Vec<&str> = vec!["check"];
         args.extend(suite.iter().map(String::as_str));
         args.extend(["--target", &server.url, "--service-plan-id", "P1"]);
@@ -205,13 +119,13 @@ fn a_failing_check_leaks_no_token_anywhere() {
     assert_clean("a usage error", &out);
     let (_, out) = groupcheck(&["check", "--help"], &[("SINCH_API_TOKEN", TOKEN)]);
     assert_clean("--help with the token in the environment", &out);
-    assert_clean("the emulator's request log", &server.log.lock().unwrap());
+    assert_clean("the emulator's request log", &server.log());
 }
 
 #[test]
 fn explore_and_cleanup_leak_no_token() {
-    let server = Server::start(&["removes-before-adds"]);
-    let reports = tmp("explore");
+    let server = ServeProcess::start_logging(TOKEN, &["removes-before-adds"]);
+    let reports = tmp_dir("explore");
     let (code, out) = groupcheck(
         &[
             "explore",
@@ -232,7 +146,7 @@ fn explore_and_cleanup_leak_no_token() {
     assert_eq!(code, 1, "explore finds removes-before-adds: {out}");
     assert!(out.contains("reproducer:"), "{out}");
     assert_clean("explore's output", &out);
-    let written = files(&reports);
+    let written = files_under(&reports);
     assert!(
         written
             .iter()
@@ -261,14 +175,14 @@ fn explore_and_cleanup_leak_no_token() {
         assert_clean("cleanup's output", &out);
         assert_dir_clean(&reports);
     }
-    assert_clean("the emulator's request log", &server.log.lock().unwrap());
+    assert_clean("the emulator's request log", &server.log());
 }
 
 #[test]
 fn the_embedded_emulator_and_selftest_tokens_stay_private() {
     // Their tokens are random (gc-<32 hex>, gc-selftest-<32 hex>): no output may show one.
     let token_like = regex::Regex::new(r"gc-(selftest-)?[0-9a-f]{32}").unwrap();
-    let reports = tmp("embedded");
+    let reports = tmp_dir("embedded");
     let (code, out) = groupcheck(
         &[
             "check",
@@ -281,11 +195,11 @@ fn the_embedded_emulator_and_selftest_tokens_stay_private() {
     );
     assert_eq!(code, 0, "{out}");
     assert!(!token_like.is_match(&out), "{out}");
-    for file in files(&reports) {
+    for file in files_under(&reports) {
         let text = std::fs::read_to_string(&file).unwrap();
         assert!(!token_like.is_match(&text), "{}", file.display());
     }
-    let reports = tmp("selftest");
+    let reports = tmp_dir("selftest");
     let (code, out) = groupcheck(
         &[
             "selftest",
@@ -299,7 +213,7 @@ fn the_embedded_emulator_and_selftest_tokens_stay_private() {
     );
     assert!(code == 0 || code == 1, "{out}");
     assert!(!token_like.is_match(&out), "{out}");
-    for file in files(&reports) {
+    for file in files_under(&reports) {
         let text = String::from_utf8_lossy(&std::fs::read(&file).unwrap()).into_owned();
         assert!(!token_like.is_match(&text), "{}", file.display());
     }

@@ -2,44 +2,29 @@
 //! not plugged in), the correct emulator is clean, the three reports are written, and the whole
 //! run stays well under a minute. Plus the matrix logic itself, with stand-in detectors.
 
+mod common;
+
+use common::{RUN_GUARD, groupcheck_command, run_guarded, tmp_dir};
 use groupcheck::emulator::Fault;
 use groupcheck::selftest::detector::BoxFuture;
 use groupcheck::selftest::{self, Catch, Detection, Detector, Options, Status, Subject};
 use serde_json::Value;
-use std::path::PathBuf;
-use std::process::Command;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
-
-fn tmp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("gc-selftest-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use std::time::Duration;
 
 #[test]
 fn selftest_catches_every_fault_and_passes_the_correct_emulator() {
-    let dir = tmp("full");
-    let started = Instant::now();
-    let out = Command::new(env!("CARGO_BIN_EXE_groupcheck"))
-        .args(["selftest", "--report-dir", dir.to_str().unwrap()])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    let elapsed = started.elapsed();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let dir = tmp_dir("full");
+    let out = run_guarded(
+        groupcheck_command().args(["selftest", "--report-dir", dir.to_str().unwrap()]),
+        RUN_GUARD,
+    );
+    let (stdout, stderr, elapsed) = (&out.stdout, &out.stderr, out.elapsed);
     eprintln!(
         "selftest took {:.1} s\n{stdout}{stderr}",
         elapsed.as_secs_f64()
     );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "selftest failed:\n{stdout}\n{stderr}"
-    );
+    assert_eq!(out.code, 0, "selftest failed:\n{stdout}\n{stderr}");
     assert!(
         elapsed < Duration::from_secs(60),
         "selftest took {elapsed:?}; it must stay well under a minute"

@@ -1,11 +1,13 @@
 //! The specs of `specs/`: schemas compile and agree with their examples, the rule catalogue is
 //! well formed, and `groupcheck validate` reports JSON pointers.
 
+mod common;
+
+use common::{groupcheck, tmp_dir, unique_suffix};
 use groupcheck::spec::{Catalogue, Level, Schemas};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Command;
 
 fn examples(kind: &str) -> Vec<(String, String, Value)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -106,18 +108,13 @@ fn catalogue_is_complete_and_sourced() {
 }
 
 fn validate(schema: &str, json: &str) -> (i32, String) {
-    let dir = std::env::temp_dir().join(format!("gc-validate-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join(format!("{schema}-{}.json", json.len()));
+    let dir = tmp_dir(&format!("validate-{}", unique_suffix()));
+    let file = dir.join(format!("{schema}.json"));
     std::fs::write(&file, json).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_groupcheck"))
-        .args(["validate", "--schema", schema])
-        .arg(&file)
-        .output()
-        .unwrap();
-    let text =
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    (out.status.code().unwrap_or(-1), text)
+    groupcheck(
+        &["validate", "--schema", schema, file.to_str().unwrap()],
+        &[],
+    )
 }
 
 const DOC_GROUP: &str = r#"{"id": "01FC66621VHDBN119Z8PMV1QPQ", "name": "My new customers", "size": 2,

@@ -2,11 +2,13 @@
 //! scenario, every operation and every documented status is exercised, and the suite passes
 //! against the embedded emulator.
 
+mod common;
+
+use common::{groupcheck_command, run, tmp_dir};
 use groupcheck::scenario::{self, Operation, Scenario, Step};
 use groupcheck::spec::Catalogue;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// The statuses the documentation gives the Groups API, each of which some step must expect.
 const DOCUMENTED_STATUSES: [u16; 8] = [201, 200, 400, 401, 403, 404, 405, 415];
@@ -102,34 +104,14 @@ fn every_operation_and_status_is_exercised() {
 
 #[test]
 fn suite_passes_against_the_emulator() {
-    let report_dir = std::env::temp_dir().join(format!(
-        "groupcheck-suite-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0)
-    ));
-    let output = Command::new(env!("CARGO_BIN_EXE_groupcheck"))
+    let report_dir = tmp_dir("suite");
+    let (code, printed) = run(groupcheck_command()
         .arg("check")
         .arg("--quiet")
         .arg("--report-dir")
-        .arg(&report_dir)
-        .current_dir(manifest_dir())
-        .env("NO_COLOR", "1")
-        .env_remove("GROUPCHECK_TARGET")
-        .env_remove("SINCH_SERVICE_PLAN_ID")
-        .env_remove("SINCH_API_TOKEN")
-        .output()
-        .expect("groupcheck runs");
-    let printed = format!(
-        "--- stdout\n{}\n--- stderr\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+        .arg(&report_dir));
     assert_eq!(
-        output.status.code(),
-        Some(0),
+        code, 0,
         "`groupcheck check` against the emulator did not pass:\n{printed}"
     );
 

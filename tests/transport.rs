@@ -3,6 +3,9 @@
 //! HTTPS_PROXY honoured for remote targets (a tiny forward/CONNECT proxy), and loopback targets
 //! never sent to a proxy.
 
+mod common;
+
+use common::{groupcheck_command, run, tmp_dir};
 use groupcheck::emulator::{Emulator, EmulatorConfig};
 use http_body_util::Full;
 use hyper::body::{Bytes, Incoming};
@@ -10,7 +13,6 @@ use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -21,13 +23,6 @@ const TOKEN: &str = "transport-token-7c1e99a4b2";
 const PLAN: &str = "P1";
 /// A name no resolver knows: only a proxy can reach it (the proxy maps it to 127.0.0.1).
 const PROXIED_HOST: &str = "groupcheck.test";
-
-fn tmp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("gc-transport-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 /// A runtime on its own thread, for the servers of one test.
 fn runtime() -> &'static tokio::runtime::Runtime {
@@ -41,15 +36,10 @@ fn runtime() -> &'static tokio::runtime::Runtime {
     })
 }
 
-/// Run groupcheck with no proxy settings but `envs`.
+/// Run groupcheck with no proxy settings but `envs`; the token must not show in its output.
 fn groupcheck(args: &[&str], envs: &[(&str, &str)]) -> (i32, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_groupcheck"));
-    cmd.args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .env_remove("SINCH_API_TOKEN")
-        .env_remove("SINCH_SERVICE_PLAN_ID")
-        .env_remove("GROUPCHECK_TARGET");
+    let mut cmd = groupcheck_command();
+    cmd.args(args);
     for var in [
         "HTTP_PROXY",
         "http_proxy",
@@ -63,14 +53,9 @@ fn groupcheck(args: &[&str], envs: &[(&str, &str)]) -> (i32, String) {
     ] {
         cmd.env_remove(var);
     }
-    for (k, v) in envs {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().unwrap();
-    let text =
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    let (code, text) = run(cmd.envs(envs.iter().copied()));
     assert!(!text.contains(TOKEN), "the token never prints");
-    (out.status.code().unwrap_or(-1), text)
+    (code, text)
 }
 
 /// A one-step list scenario.
@@ -242,7 +227,7 @@ fn emulator() -> Emulator {
 
 #[test]
 fn an_https_target_is_checked_over_http2_with_its_ca_certificate() {
-    let dir = tmp("https");
+    let dir = tmp_dir("https");
     let server = https_server(&dir);
     let scenario = list_scenario(&dir);
     let url = format!("https://127.0.0.1:{}", server.addr.port());
@@ -285,7 +270,7 @@ fn an_https_target_is_checked_over_http2_with_its_ca_certificate() {
 
 #[test]
 fn a_ca_certificate_that_cannot_be_read_is_a_usage_error() {
-    let dir = tmp("bad-ca");
+    let dir = tmp_dir("bad-ca");
     let garbage = dir.join("garbage.pem");
     std::fs::write(
         &garbage,
@@ -318,7 +303,7 @@ fn a_ca_certificate_that_cannot_be_read_is_a_usage_error() {
 
 #[test]
 fn https_proxy_tunnels_with_connect() {
-    let dir = tmp("https-proxy");
+    let dir = tmp_dir("https-proxy");
     let server = https_server(&dir);
     let proxy = proxy();
     let scenario = list_scenario(&dir);
@@ -363,7 +348,7 @@ fn https_proxy_tunnels_with_connect() {
 fn http_proxy_forwards_plain_http() {
     let emulator = emulator();
     let proxy = proxy();
-    let dir = tmp("http-proxy");
+    let dir = tmp_dir("http-proxy");
     let url = format!("http://{PROXIED_HOST}:{}", emulator.addr().port());
     let proxy_url = format!("http://{}", proxy.addr);
     let (code, out) = groupcheck(
@@ -424,7 +409,7 @@ fn loopback_targets_never_go_through_a_proxy() {
         ("HTTPS_PROXY", dead.as_str()),
         ("ALL_PROXY", dead.as_str()),
     ];
-    let dir = tmp("loopback");
+    let dir = tmp_dir("loopback");
     let (code, out) = groupcheck(
         &[
             "check",
