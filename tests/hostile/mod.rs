@@ -1,4 +1,4 @@
-//! The hostile server of tests/hostile_target.rs: a raw TCP HTTP/1.1 server on 127.0.0.1 that
+//! The hostile server of tests/hostile_target.rs and tests/hostile_load.rs: a raw TCP HTTP/1.1 server on 127.0.0.1 that
 //! answers the reachability probe (the list) properly and misbehaves by path, one way per mode:
 //! `stall`, `trickle-head`, `trickle-body`, `reset`, `close-early`, `close-mid-body`,
 //! `close-mid-chunk`, `not-json`, `truncated-json`, `binary`, `deep-json`, `wrong-content-type`,
@@ -7,8 +7,13 @@
 //! `status-999`, `redirect-other-host`/`-same-host`, `huge-invalid-members/members`,
 //! `429-forever`, `429-absurd-retry-after`, `echo-token`; `ok` answers a proper group.
 
+// Shared by hostile_target.rs (check) and hostile_load.rs (load), each of which uses part of it:
+// what one does not use would be reported as dead code there.
+#![allow(dead_code)]
+
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -17,6 +22,8 @@ use tokio::net::{TcpListener, TcpStream};
 
 /// The service plan the server serves.
 pub const PLAN: &str = "P1";
+/// The token the runs send; the server echoes it in `echo-token` mode.
+pub const TOKEN: &str = "hostile-test-token-0123456789abcdef";
 
 /// 64 KiB of spaces and of `v`s: what the endless bodies and the huge head are written from,
 /// shared by every connection. The server runs inside the test process, so its memory counts in
@@ -421,5 +428,18 @@ async fn serve_connection(
                     .await?
             }
         }
+    }
+}
+
+/// The token is in no file below `reports` (the console output is the caller's to search).
+pub fn assert_no_token_in_files(what: &str, reports: &Path) {
+    for path in crate::common::files_under(reports) {
+        let bytes = std::fs::read(&path).unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(
+            !text.contains(TOKEN),
+            "{what}: the token is in {}",
+            path.display()
+        );
     }
 }
