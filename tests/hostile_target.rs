@@ -58,17 +58,19 @@ fn groupcheck(args: &[&str], envs: &[(&str, &str)]) -> (i32, String, Duration, i
     (run.code, run.printed(), run.elapsed, run.max_rss_kib)
 }
 
-/// `groupcheck check` of the one-step scenario for `mode` against `server`.
-fn check_mode(server: &Hostile, mode: &str, extra: &[&str]) -> Run {
-    let dir = tmp_dir(mode);
-    let file = scenario(&dir, mode);
-    let reports = dir.join("reports");
-    let url = server.url();
+/// `groupcheck check FILE` against `url` with the test plan and token, its reports into
+/// `reports`, `extra` arguments last.
+fn check_file(
+    url: &str,
+    file: &Path,
+    reports: &Path,
+    extra: &[&str],
+) -> (i32, String, Duration, i64) {
     let mut args = vec![
         "check",
         file.to_str().unwrap(),
         "--target",
-        &url,
+        url,
         "--service-plan-id",
         PLAN,
         "--token",
@@ -76,11 +78,21 @@ fn check_mode(server: &Hostile, mode: &str, extra: &[&str]) -> Run {
         "--report-dir",
         reports.to_str().unwrap(),
     ];
+    args.extend_from_slice(extra);
+    groupcheck(&args, &[])
+}
+
+/// `groupcheck check` of the one-step scenario for `mode` against `server`.
+fn check_mode(server: &Hostile, mode: &str, extra: &[&str]) -> Run {
+    let dir = tmp_dir(mode);
+    let file = scenario(&dir, mode);
+    let reports = dir.join("reports");
+    let mut args = Vec::new();
     if !extra.contains(&"--timeout") {
         args.extend(["--timeout", "2"]);
     }
     args.extend_from_slice(extra);
-    let (code, out, elapsed, max_rss_kib) = groupcheck(&args, &[]);
+    let (code, out, elapsed, max_rss_kib) = check_file(&server.url(), &file, &reports, &args);
     Run {
         mode: mode.to_owned(),
         code,
@@ -412,21 +424,7 @@ fn a_huge_answer_with_millions_of_violations_is_judged_in_bounded_time_and_memor
     .unwrap();
     let reports = dir.join("reports");
     let url = server.url();
-    let (code, out, elapsed, max_rss_kib) = groupcheck(
-        &[
-            "check",
-            file.to_str().unwrap(),
-            "--target",
-            &url,
-            "--service-plan-id",
-            PLAN,
-            "--token",
-            TOKEN,
-            "--report-dir",
-            reports.to_str().unwrap(),
-        ],
-        &[],
-    );
+    let (code, out, elapsed, max_rss_kib) = check_file(&url, &file, &reports, &[]);
     println!("peak memory {max_rss_kib} KiB, {elapsed:?}");
     let run = Run {
         mode: "huge-invalid-members".to_owned(),
@@ -530,23 +528,8 @@ fn a_target_that_stalls_everything_is_unreachable_not_a_hang() {
     let url = format!("http://{}", listener.local_addr().unwrap());
     let dir = tmp_dir("stall-all");
     let file = scenario(&dir, "ok");
-    let (code, out, elapsed, _) = groupcheck(
-        &[
-            "check",
-            file.to_str().unwrap(),
-            "--target",
-            &url,
-            "--service-plan-id",
-            PLAN,
-            "--token",
-            TOKEN,
-            "--timeout",
-            "1",
-            "--report-dir",
-            dir.join("reports").to_str().unwrap(),
-        ],
-        &[],
-    );
+    let (code, out, elapsed, _) =
+        check_file(&url, &file, &dir.join("reports"), &["--timeout", "1"]);
     drop(listener);
     assert_eq!(code, 3, "{out}");
     assert!(
@@ -581,24 +564,11 @@ fn the_connect_timeout_is_distinct_from_the_request_timeout() {
     let dir = tmp_dir("connect-timeout");
     let file = scenario(&dir, "ok");
     let url = format!("http://{addr}");
-    let (code, out, elapsed, _) = groupcheck(
-        &[
-            "check",
-            file.to_str().unwrap(),
-            "--target",
-            &url,
-            "--service-plan-id",
-            PLAN,
-            "--token",
-            TOKEN,
-            "--timeout",
-            "120",
-            "--connect-timeout",
-            "1",
-            "--report-dir",
-            dir.join("reports").to_str().unwrap(),
-        ],
-        &[],
+    let (code, out, elapsed, _) = check_file(
+        &url,
+        &file,
+        &dir.join("reports"),
+        &["--timeout", "120", "--connect-timeout", "1"],
     );
     assert_eq!(code, 3, "{out}");
     assert!(out.contains("unreachable"), "{out}");
@@ -622,21 +592,7 @@ fn ids_from_the_target_never_address_another_path() {
     .unwrap();
     let reports = dir.join("reports");
     let url = server.url();
-    let (code, out, _, _) = groupcheck(
-        &[
-            "check",
-            file.to_str().unwrap(),
-            "--target",
-            &url,
-            "--service-plan-id",
-            PLAN,
-            "--token",
-            TOKEN,
-            "--report-dir",
-            reports.to_str().unwrap(),
-        ],
-        &[],
-    );
+    let (code, out, _, _) = check_file(&url, &file, &reports, &[]);
     assert!(code == 0 || code == 1, "{out}");
     let seen = server.requests();
     let deletes: Vec<&Seen> = seen.iter().filter(|r| r.method == "DELETE").collect();
@@ -662,21 +618,7 @@ fn ids_from_the_target_never_address_another_path() {
     )
     .unwrap();
     let before = server.requests().len();
-    let (code, out, _, _) = groupcheck(
-        &[
-            "check",
-            climb.to_str().unwrap(),
-            "--target",
-            &url,
-            "--service-plan-id",
-            PLAN,
-            "--token",
-            TOKEN,
-            "--report-dir",
-            reports.to_str().unwrap(),
-        ],
-        &[],
-    );
+    let (code, out, _, _) = check_file(&url, &climb, &reports, &[]);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("refusing to send"), "{out}");
     assert!(

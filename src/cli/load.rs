@@ -282,11 +282,6 @@ async fn run_async(args: LoadArgs, flows: Vec<Flow>, thresholds: Vec<Threshold>)
         p.cancel.clone(),
     )
     .await;
-    if summary.aborted.is_none()
-        && let Some(reason) = nothing_succeeded(&summary.totals)
-    {
-        summary.aborted = Some(reason);
-    }
     summary.thresholds = threshold::evaluate_all(&thresholds, &summary);
     let breached: Vec<_> = summary.thresholds.iter().filter(|t| !t.passed).collect();
     let code = if summary.aborted.is_some() {
@@ -332,18 +327,4 @@ pub(super) fn finish(
             dir.display()
         ),
     }
-}
-
-/// Why a run that sent requests measured nothing of the target, when not one succeeded: every
-/// request went unanswered (the target is unreachable) or was an error the flows did not expect
-/// (a wrong token, a wrong plan, a server failing everything). Such a run ends as unreachable
-/// (exit 3) whatever the thresholds say.
-fn nothing_succeeded(totals: &crate::load::summary::Totals) -> Option<String> {
-    let failed = totals.transport_errors + totals.http_errors;
-    (totals.requests > 0 && failed >= totals.requests).then(|| {
-        format!(
-            "not one of {} requests succeeded ({} without an answer, {} HTTP errors): see the failures",
-            totals.requests, totals.transport_errors, totals.http_errors
-        )
-    })
 }

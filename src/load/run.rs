@@ -57,8 +57,8 @@ pub struct RunInfo {
     pub group_size: Option<usize>,
 }
 
-/// Run it. The summary's `aborted` says when it was interrupted or its setup failed; the groups
-/// it created are deleted in every case.
+/// Run it. The summary's `aborted` says when it was interrupted, its setup failed or not one
+/// request succeeded; the groups it created are deleted in every case.
 pub async fn run(
     spec: &LoadSpec,
     info: &RunInfo,
@@ -232,6 +232,7 @@ fn summarise(
         .map(|f| f.count)
         .sum();
     totals.flow_errors = totals.flow_errors.max(flow_errors);
+    let aborted = aborted.or_else(|| nothing_succeeded(&totals));
     LoadSummary {
         kind: "load".into(),
         version: LOAD_SUMMARY_VERSION,
@@ -263,4 +264,18 @@ fn summarise(
         cleanup,
         exit_code: 0,
     }
+}
+
+/// Why a run that sent requests measured nothing of the target, when not one succeeded: every
+/// request went unanswered (the target is unreachable) or was an error the flows did not expect
+/// (a wrong token, a wrong plan, a server failing everything). Such a run ends as unreachable
+/// (exit 3) whatever the thresholds say, and a capacity sweep stops there.
+fn nothing_succeeded(totals: &Totals) -> Option<String> {
+    let failed = totals.transport_errors + totals.http_errors;
+    (totals.requests > 0 && failed >= totals.requests).then(|| {
+        format!(
+            "not one of {} requests succeeded ({} without an answer, {} HTTP errors): see the failures",
+            totals.requests, totals.transport_errors, totals.http_errors
+        )
+    })
 }
