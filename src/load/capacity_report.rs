@@ -4,7 +4,7 @@
 
 use super::capacity::{CapacitySummary, Point};
 use super::chart::{self, CapacitySeries};
-use super::report::COLUMNS;
+use super::report::{COLUMNS, aborted_line};
 use super::report_html::head;
 use super::units::{fmt_ms, thousands};
 use crate::report::html::esc;
@@ -196,13 +196,7 @@ pub fn console(summary: &CapacitySummary) -> String {
     {
         let _ = writeln!(out, "{k}");
     }
-    if let Some(reason) = &summary.aborted {
-        let _ = writeln!(
-            out,
-            "{} {reason}",
-            Style::new().yellow().bold().apply_to("aborted:")
-        );
-    }
+    aborted_line(&mut out, summary.aborted.as_deref());
     out
 }
 

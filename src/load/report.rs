@@ -189,17 +189,22 @@ pub fn console(summary: &LoadSummary) -> String {
     for p in &c.teardown_problems {
         let _ = writeln!(out, "teardown: {p}");
     }
-    if let Some(reason) = &summary.aborted {
+    aborted_line(&mut out, summary.aborted.as_deref());
+    out
+}
+
+/// Requests, rate and the failure counts in one line.
+/// The console's last word on a run that stopped early (or measured nothing), when it did.
+pub fn aborted_line(out: &mut String, aborted: Option<&str>) {
+    if let Some(reason) = aborted {
         let _ = writeln!(
             out,
             "{} {reason}",
             Style::new().yellow().bold().apply_to("aborted:")
         );
     }
-    out
 }
 
-/// Requests, rate and the failure counts in one line.
 pub fn totals_line(summary: &LoadSummary) -> String {
     let t = &summary.totals;
     let mut line = format!(
