@@ -76,6 +76,9 @@ pub(super) async fn run(ctx: &RunContext, scenario: &Scenario, index: usize) -> 
                     break;
                 }
             };
+            if let Some(pause) = step.pause_ms {
+                tokio::time::sleep(std::time::Duration::from_millis(pause.min(10_000))).await;
+            }
             let step_started = Instant::now();
             let answer = ctx.client.send(&rendered.request).await;
             records.push(StepRecord {

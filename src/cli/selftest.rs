@@ -20,9 +20,13 @@ pub struct SelftestArgs {
     /// Where selftest.md, selftest.json and selftest.html go (default: reports/<run id>/).
     #[arg(long)]
     pub report_dir: Option<PathBuf>,
-    /// Only this fault (repeatable; default: every fault of the catalogue).
+    /// Only this fault or deviation (repeatable). Without --fault and --liberty: every fault,
+    /// deviation and liberty of the catalogue.
     #[arg(long = "fault", value_enum)]
     pub faults: Vec<Fault>,
+    /// Only this liberty (repeatable, or `all`).
+    #[arg(long = "liberty", value_name = "NAME", value_parser = crate::emulator::Liberty::parse_list)]
+    pub liberties: Vec<Vec<crate::emulator::Liberty>>,
 }
 
 /// Scenarios of one check run at once (inside each fault's run).
@@ -62,10 +66,16 @@ pub fn run(args: SelftestArgs) -> u8 {
         .report_dir
         .clone()
         .unwrap_or_else(|| PathBuf::from("reports").join(&run_id));
-    let faults = if args.faults.is_empty() {
+    let everything = args.faults.is_empty() && args.liberties.is_empty();
+    let faults = if everything {
         Fault::all().to_vec()
     } else {
         args.faults.clone()
+    };
+    let liberties: Vec<crate::emulator::Liberty> = if everything {
+        crate::emulator::Liberty::all().to_vec()
+    } else {
+        args.liberties.iter().flatten().copied().collect()
     };
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
@@ -79,7 +89,7 @@ pub fn run(args: SelftestArgs) -> u8 {
             subjects,
             detectors,
         } => eprintln!(
-            "groupcheck selftest: {} faults and the correct emulator × {detectors} detectors, {} at a time…",
+            "groupcheck selftest: {} faults, deviations and liberties and the correct emulator × {detectors} detectors, {} at a time…",
             subjects - 1,
             args.jobs.max(1)
         ),
@@ -89,6 +99,7 @@ pub fn run(args: SelftestArgs) -> u8 {
         run_id,
         jobs: args.jobs,
         faults,
+        liberties,
     };
     let outcome = match runtime.block_on(selftest::run(detectors, options, &on_event)) {
         Ok(o) => o,

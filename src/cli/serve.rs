@@ -12,15 +12,26 @@ pub struct ServeArgs {
     /// Bearer token to require; without it any non-empty token is accepted.
     #[arg(long, env = "SINCH_API_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
-    /// Inject a defect (repeatable), to see the gate catch it.
+    /// Inject a defect (repeatable), to see the gate catch it: a fault (breaks a must rule) or a
+    /// deviation (takes the other side where Sinch's documents disagree).
     #[arg(long = "fault", value_enum)]
     pub faults: Vec<crate::emulator::Fault>,
+    /// Take a choice the documents leave open the other way (repeatable, or `all`): a correct
+    /// server, which no profile of the gate may fail. `--liberty help` lists them.
+    #[arg(long = "liberty", value_name = "NAME", value_parser = parse_liberty)]
+    pub liberties: Vec<Vec<crate::emulator::Liberty>>,
     /// Do not print a line per request.
     #[arg(long, short)]
     pub quiet: bool,
 }
 
+fn parse_liberty(text: &str) -> Result<Vec<crate::emulator::Liberty>, String> {
+    crate::emulator::Liberty::parse_list(text)
+}
+
 pub fn run(args: ServeArgs) -> u8 {
+    let liberties: Vec<crate::emulator::Liberty> =
+        args.liberties.iter().flatten().copied().collect();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -33,6 +44,7 @@ pub fn run(args: ServeArgs) -> u8 {
             token: args.token.clone(),
             log_requests: !args.quiet,
             faults: args.faults.clone(),
+            liberties: liberties.clone(),
             ..EmulatorConfig::default()
         };
         let emulator = match Emulator::start(config, args.addr).await {
@@ -48,7 +60,14 @@ pub fn run(args: ServeArgs) -> u8 {
             "any non-empty Bearer token"
         };
         for fault in &args.faults {
-            eprintln!("injected fault: {}", fault.name());
+            let kind = match fault.kind() {
+                crate::emulator::faults::Kind::Fault => "fault",
+                crate::emulator::faults::Kind::Deviation => "deviation",
+            };
+            eprintln!("injected {kind}: {}", fault.name());
+        }
+        for liberty in &liberties {
+            eprintln!("liberty taken: {}", liberty.name());
         }
         eprintln!(
             "groupcheck emulator listening on {}\n  base URL: {}/xms/v1/{{service_plan_id}}/groups (any service plan id)\n  auth: {auth}\n  Ctrl-C to stop",

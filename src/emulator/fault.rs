@@ -1,6 +1,13 @@
 //! The catalogue of injectable defects (`serve --fault NAME`): one [`Fault`] variant per
-//! realistic defect, its doc comment saying what a real implementation gets wrong, with its family
-//! and the detector meant to find it ([`FoundBy`]). What each one does is in [`super::faults`].
+//! realistic defect, its doc comment saying what a real implementation gets wrong, with its family,
+//! its [`Kind`] and the detector meant to find it ([`FoundBy`]). What each one does is in
+//! [`super::faults`].
+//!
+//! Two kinds (DESIGN.md §5): a *fault* breaks a `must` rule, and every profile fails it; a
+//! *deviation* takes the other side where Sinch's own documents disagree, so it breaks only a
+//! `should` rule: a warning by default, a failure under `--profile strict`. The third kind of
+//! behaviour, a *liberty*, is not a defect at all and has a catalogue of its own
+//! ([`super::liberty`]).
 
 use clap::ValueEnum;
 use serde::Serialize;
@@ -37,6 +44,9 @@ pub enum Fault {
     ReplaceKeepsName,
     /// Replace keeps the old name, child_groups and auto_update when the request omits them.
     ReplaceKeepsOmittedFields,
+    /// Replace without members is accepted and empties the group, as the JAVA and PY SDK models
+    /// allow (a deviation: the other documents require members).
+    ReplaceWithoutMembersAccepted,
     // ---- size bookkeeping
     /// The update response reports the size from before the update (the pre-image).
     SizeStaleInUpdateResponse,
@@ -47,7 +57,8 @@ pub enum Fault {
     ModifiedAtFrozen,
     /// modified_at is local time (UTC-5) labelled Z, so it lies before created_at.
     ModifiedAtLocalTime,
-    /// Timestamps are returned without milliseconds (2019-08-24T14:15:22Z).
+    /// Timestamps are returned without milliseconds (2019-08-24T14:15:22Z), as in the documents'
+    /// own examples (a deviation).
     TimestampsWithoutMillis,
     // ---- listing and paging
     /// List returns the oldest groups first.
@@ -62,7 +73,8 @@ pub enum Fault {
     /// Delete only marks the group deleted: it leaves lists but retrieve, members, update, replace
     /// and delete still answer 200.
     SoftDelete,
-    /// Delete answers 204 No Content instead of 200.
+    /// Delete answers 204 No Content instead of 200 (a deviation: 200 is documented only by the
+    /// retired documents).
     #[value(name = "delete-returns-204")]
     DeleteReturns204,
     // ---- success statuses
@@ -77,6 +89,9 @@ pub enum Fault {
     ErrorBodyEnvelope,
     /// 400 bodies carry an undocumented code ("bad_request").
     ErrorCodeUndocumented,
+    /// 403 bodies say `description` instead of `text`, as SPEC-2021's own 403 examples do (a
+    /// deviation).
+    ErrorDescriptionNotText,
     /// A body that is not JSON crashes the handler: 500 instead of 400.
     #[value(name = "malformed-json-500")]
     MalformedJson500,
@@ -97,7 +112,8 @@ pub enum Fault {
     /// An unknown add_from_group / remove_from_group is ignored instead of rejected with 403.
     UnknownSourceGroupIgnored,
     // ---- round trip of child_groups and auto_update
-    /// Group responses have no child_groups field.
+    /// Group responses have no child_groups field, even when the group has child groups, as in the
+    /// old documents' Group (a deviation).
     ChildGroupsNotReturned,
     /// auto_update is accepted but dropped: never stored, never returned.
     AutoUpdateDropped,
@@ -107,7 +123,8 @@ pub enum Fault {
     /// One store for all service plans: a plan sees (and changes) another plan's groups.
     PlansShareStore,
     // ---- members
-    /// GET .../members returns the numbers with a leading '+'.
+    /// GET .../members returns the numbers with a leading '+', as SPEC-NOW's 'E.164' wording and
+    /// the SDK fixtures show (a deviation).
     MembersWithPlus,
     /// GET .../members returns at most 1,000 numbers, whatever the group's size.
     MembersTruncated,
@@ -118,6 +135,17 @@ pub enum Fault {
     /// Update costs O(n²) in the group's size (a naive duplicate check comparing every member with
     /// every other, as text; capped at 5,000 members).
     QuadraticUpdate,
+}
+
+/// A fault proper, or a deviation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// Breaks a `must` rule: every profile fails it.
+    Fault,
+    /// Takes the other side where Sinch's documents disagree: warned by default, failed under
+    /// `--profile strict`.
+    Deviation,
 }
 
 /// Which detector is meant to find a fault (selftest's matrix says "awaiting" for a fault whose
@@ -164,6 +192,29 @@ impl Fault {
             .unwrap_or_default()
     }
 
+    /// Faults, then deviations, in catalogue order.
+    pub fn of_kind(kind: Kind) -> Vec<Fault> {
+        Fault::all()
+            .iter()
+            .copied()
+            .filter(|f| f.kind() == kind)
+            .collect()
+    }
+
+    /// A fault proper or a deviation (see the module's map).
+    pub fn kind(self) -> Kind {
+        use Fault::*;
+        match self {
+            DeleteReturns204
+            | TimestampsWithoutMillis
+            | ChildGroupsNotReturned
+            | MembersWithPlus
+            | ErrorDescriptionNotText
+            | ReplaceWithoutMembersAccepted => Kind::Deviation,
+            _ => Kind::Fault,
+        }
+    }
+
     pub fn found_by(self) -> FoundBy {
         match self {
             Fault::LostUpdates => FoundBy::Explore,
@@ -180,7 +231,10 @@ impl Fault {
             RemovesBeforeAdds | UnknownRemoveRejected => "update",
             NullNameIgnored | NameOmittedClears | ClearedNameAsNull => "name",
             AddFromGroupIgnored | RemoveFromGroupRemovesAll => "from-group",
-            ReplaceMergesMembers | ReplaceKeepsName | ReplaceKeepsOmittedFields => "replace",
+            ReplaceMergesMembers
+            | ReplaceKeepsName
+            | ReplaceKeepsOmittedFields
+            | ReplaceWithoutMembersAccepted => "replace",
             SizeStaleInUpdateResponse => "size",
             CreatedAtChangesOnUpdate
             | ModifiedAtFrozen
@@ -191,9 +245,11 @@ impl Fault {
             }
             SoftDelete | DeleteReturns204 => "delete",
             CreateReturns200 | ReplaceReturns201 => "statuses",
-            ErrorBodyEnvelope | ErrorCodeUndocumented | MalformedJson500 | ContentTypeIgnored => {
-                "errors"
-            }
+            ErrorBodyEnvelope
+            | ErrorCodeUndocumented
+            | ErrorDescriptionNotText
+            | MalformedJson500
+            | ContentTypeIgnored => "errors",
             LongNameTruncated
             | BadMsisdnDropped
             | MemberLimitUnchecked

@@ -9,7 +9,7 @@
 //! The little state some faults keep (a soft-deleted id, a drifting size counter) lives here too,
 //! never in the model.
 
-pub use super::fault::{Fault, FoundBy};
+pub use super::fault::{Fault, FoundBy, Kind};
 use crate::model::error::ApiError;
 use crate::model::id::{format_timestamp, parse_timestamp};
 use crate::model::limits::{CHILD_GROUPS_MAX, MEMBERS_PER_REQUEST, NAME_MAX_CHARS};
@@ -135,6 +135,8 @@ impl Faults {
             json!({"error": {"code": 400, "message": error.text, "status": "INVALID_ARGUMENT", "details": []}})
         } else if error.status == 400 && self.has(Fault::ErrorCodeUndocumented) {
             json!({"code": "bad_request", "text": error.text})
+        } else if error.status == 403 && self.has(Fault::ErrorDescriptionNotText) {
+            json!({"code": error.code, "description": error.text})
         } else {
             return serde_json::to_string(error).unwrap_or_default();
         };
@@ -237,6 +239,9 @@ impl Faults {
         }
         let mut body = body.clone();
         self.bend_fields(&mut body, &["members"]);
+        if self.has(Fault::ReplaceWithoutMembersAccepted) && body.get("members").is_none() {
+            body.insert("members".into(), json!([]));
+        }
         let current = lock(store).retrieve(id).ok();
         if let Some(current) = &current {
             if self.has(Fault::ReplaceKeepsName) {

@@ -10,14 +10,19 @@
 //!   `Content-Type: application/json`, 413 for a body over the size limit, 400 and 403 from the
 //!   model; every error with a `{"code", "text"}` JSON body.
 //!
-//! The HTTP layer lives in [`routes`]; this file starts and stops the server.
+//! The HTTP layer lives in [`routes`]; this file starts and stops the server. Defects to inject
+//! are in [`faults`] (faults and deviations); choices the documents leave open, taken the other
+//! way, in [`liberties`].
 
 mod fault;
 pub mod faults;
+pub mod liberties;
+mod liberty;
 mod routes;
 mod state;
 
 pub use faults::Fault;
+pub use liberties::Liberty;
 pub use state::EmulatorConfig;
 
 use std::net::SocketAddr;

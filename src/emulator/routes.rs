@@ -6,7 +6,7 @@
 
 use super::state::{AppState, EmulatorConfig};
 use crate::model::request::parse_body;
-use crate::model::{ApiError, ListQuery, Millis, Store, id};
+use crate::model::{ApiError, ListQuery, Millis, Store};
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::BytesRejection;
@@ -35,6 +35,10 @@ pub(super) fn router(config: EmulatorConfig) -> Router {
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(middleware::from_fn(json_errors))
         .layer(middleware::from_fn_with_state(state.clone(), authenticate))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            super::liberties::layer,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), log_request))
         .with_state(state)
 }
@@ -51,11 +55,12 @@ async fn create(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let result = json_body(&s, &headers, body).and_then(|b| {
+    let result = json_body(&s, &headers, body).and_then(|mut b| {
+        s.liberties.create_body(&mut b)?;
         let store = s.plan(&plan);
         let request = s.faults.create_request(&store, &b)?;
         let now = now();
-        let id = id::ulid(now, rand::random());
+        let id = s.liberties.new_id(now, rand::random());
         let view = lock(&store).create(request, id, now)?;
         s.faults.created(&b, &view);
         Ok(s.faults.group(view))
@@ -89,9 +94,13 @@ async fn update(
 ) -> Response {
     let store = s.existing_plan(&plan);
     let result = async {
-        let b = json_body(&s, &headers, body)?;
+        let mut b = json_body(&s, &headers, body)?;
+        s.liberties.empty_name(&mut b);
         let request = s.faults.update_request(&store, &id, &b)?;
-        let view = s.faults.update(&store, &id, request, now()).await?;
+        let mut view = s.faults.update(&store, &id, request, now()).await?;
+        if s.liberties.unsets_auto_update(&b) {
+            view = unset_auto_update(&mut lock(&store), &id)?;
+        }
         Ok(s.faults.group(view))
     }
     .await;
@@ -104,8 +113,17 @@ async fn replace(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let result = json_body(&s, &headers, body).and_then(|b| {
+    let result = json_body(&s, &headers, body).and_then(|mut b| {
         let store = s.existing_plan(&plan);
+        let current = {
+            let store = lock(&store);
+            store.retrieve(&id).ok().map(|mut g| {
+                // A kept child group that is gone since is dropped, not a reason to reject.
+                g.child_groups.retain(|c| store.get(c).is_some());
+                serde_json::to_value(g).unwrap_or_default()
+            })
+        };
+        s.liberties.replace_body(current.as_ref(), &mut b);
         let request = s.faults.replace_request(&store, &id, &b)?;
         let view = lock(&store).replace(&id, request, now())?;
         s.faults.replaced(&id);
@@ -127,6 +145,7 @@ async fn members(State(s): Shared, Path((plan, id)): Path<(String, String)>) -> 
     match result {
         Ok(mut numbers) => {
             s.faults.members(&mut numbers);
+            s.liberties.members(&mut numbers);
             let prefix = s.faults.member_prefix();
             let mut out = String::with_capacity(numbers.len() * 17 + 2);
             out.push('[');
@@ -144,6 +163,22 @@ async fn members(State(s): Shared, Path((plan, id)): Path<(String, String)>) -> 
         }
         Err(e) => error_response(&s, &e),
     }
+}
+
+/// `auto-update-null-unsets`: the group as it is, without its auto_update.
+fn unset_auto_update(store: &mut Store, id: &str) -> Result<crate::model::GroupView, ApiError> {
+    let group = store
+        .get(id)
+        .cloned()
+        .ok_or_else(|| ApiError::not_found(id))?;
+    let request = crate::model::ReplaceRequest {
+        name: group.name,
+        members: group.members.into_iter().collect(),
+        child_groups: group.child_groups,
+        auto_update: None,
+    };
+    let modified = crate::model::id::parse_timestamp(&store.retrieve(id)?.modified_at);
+    store.replace(id, request, modified.unwrap_or_else(now))
 }
 
 // ---- cross-cutting: auth, routing errors, bodies --------------------------------------------

@@ -1,6 +1,7 @@
 //! The emulator's shared state: its configuration and one model store per service plan.
 
 use super::faults::{Fault, Faults};
+use super::liberties::{Liberties, Liberty};
 use crate::model::Store;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
@@ -16,6 +17,8 @@ pub struct EmulatorConfig {
     pub log_requests: bool,
     /// Defects to inject (none for a faithful emulator).
     pub faults: Vec<Fault>,
+    /// Choices the documents leave open, taken the other way (none for the default emulator).
+    pub liberties: Vec<Liberty>,
 }
 
 impl EmulatorConfig {
@@ -31,6 +34,7 @@ impl Default for EmulatorConfig {
             body_limit: 8 * 1024 * 1024,
             log_requests: false,
             faults: Vec::new(),
+            liberties: Vec::new(),
         }
     }
 }
@@ -39,6 +43,8 @@ pub(crate) struct AppState {
     pub config: EmulatorConfig,
     /// The injected faults and their state (nothing when none are injected).
     pub faults: Faults,
+    /// The liberties taken (nothing when none are).
+    pub liberties: Liberties,
     plans: RwLock<HashMap<String, Arc<Mutex<Store>>>>,
 }
 
@@ -46,6 +52,7 @@ impl AppState {
     pub fn new(config: EmulatorConfig) -> Self {
         AppState {
             faults: Faults::new(&config.faults),
+            liberties: Liberties::new(&config.liberties),
             config,
             plans: RwLock::new(HashMap::new()),
         }

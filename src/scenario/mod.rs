@@ -190,6 +190,10 @@ pub struct Step {
     /// Run this step N times with `{i}` = 0..N-1.
     #[serde(default)]
     pub repeat: Option<u32>,
+    /// Wait this many milliseconds before sending (at most 10,000), e.g. so that a timestamp of
+    /// any precision must move.
+    #[serde(default)]
+    pub pause_ms: Option<u64>,
     #[serde(default)]
     pub expect: Expect,
     /// Variables to set from the response: name → JSON pointer.

@@ -199,7 +199,8 @@ pub fn judge_run(outcome: &RunOutcome) -> Detection {
     }
 }
 
-/// Model-based exploration (`explore`) with a fixed seed, under the strict profile, with its
+/// Model-based exploration (`explore`) with a fixed seed, under the default profile (what a user
+/// running `explore` with default flags gets), with its
 /// concurrent-updates check: a shrunk failure names one rule; a lost update names
 /// `update.add-remove`.
 pub struct ExploreDetector {
@@ -236,7 +237,7 @@ impl Detector for ExploreDetector {
             let ctx = RunContext {
                 client,
                 ledger: None,
-                profile: CheckDetector::PROFILE,
+                profile: Profile::Default,
                 run_tag: crate::report::run_tag(),
                 cancel: Arc::new(AtomicBool::new(false)),
             };

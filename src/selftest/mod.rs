@@ -1,21 +1,27 @@
-//! `selftest`: every built-in emulator fault against every detector, and the correct emulator
-//! against all of them: the detection matrix (DESIGN.md §3, §5: "every emulator fault is caught by
-//! at least one rule").
+//! `selftest`: every built-in emulator behaviour against every detector, and the correct emulator
+//! against all of them: the confusion matrix (DESIGN.md §5).
 //!
-//! For each fault, and once with none, an emulator is started in-process with that fault alone and
-//! a random token; each [`Detector`] is run against it, on its own emulator, and says what caught
-//! the fault. Detectors never learn which fault they face. Non-exclusive detectors run `jobs`
-//! subjects at a time; exclusive (timing) detectors run afterwards, one subject at a time, with
-//! nothing else in flight.
+//! Three kinds of behaviour, each injected alone into an emulator with a random token:
+//! * a **fault** breaks a `must` rule: it must be *caught* (a `must` finding, an explore find, or
+//!   a measurement);
+//! * a **deviation** takes the other side where Sinch's documents disagree: it must be *warned*
+//!   (a `should` finding, which fails only under `--profile strict`) and never caught by a `must`;
+//! * a **liberty** is a choice the documents leave open: it must *pass*, under every profile.
+//!
+//! Each [`Detector`] is run against each subject on its own emulator and says what it found
+//! there. Detectors never learn what they face. The `check` detector runs under
+//! `--profile strict`, so one run shows both what the default profile fails (the `must` findings)
+//! and what strict adds (the `should` ones). Non-exclusive detectors run `jobs` subjects at a
+//! time; exclusive (timing) detectors run afterwards, one subject at a time, and only on the
+//! correct emulator and the faults.
 //!
 //! * [`detector`]: the [`Detector`] trait, [`Subject`], [`Detection`], and the `check` detector.
 //! * [`measure`]: the latency-growth detector (the O(n²) fault).
 //! * [`render`]: console lines, `selftest.md`, `selftest.json`, `selftest.html`.
 //!
-//! A fault is *caught* when any detector caught it; *awaiting* when nothing caught it and the
-//! detector meant to find it ([`FoundBy`]) is not plugged in (today: `explore`, for
-//! `lost-updates`); *escaped* otherwise. The run passes when nothing escaped and the correct
-//! emulator is clean under every detector. See docs/selftest.md.
+//! The run passes when every fault is caught (or awaits a detector that is not plugged in), every
+//! deviation is warned and not failed by default, every liberty passes, and the correct emulator
+//! is clean under every detector. See docs/selftest.md.
 
 pub mod detector;
 pub mod measure;
@@ -25,23 +31,60 @@ pub use detector::{Catch, CheckDetector, Detection, Detector, Subject};
 pub use measure::MeasurementDetector;
 
 use crate::client::{Secret, Target};
-use crate::emulator::faults::FoundBy;
-use crate::emulator::{Emulator, EmulatorConfig, Fault};
+use crate::emulator::faults::{FoundBy, Kind};
+use crate::emulator::{Emulator, EmulatorConfig, Fault, Liberty};
+use crate::spec::Level;
 use serde::Serialize;
 use std::sync::Arc;
 use std::time::Instant;
 use tokio::sync::Semaphore;
 
 /// The version of `selftest.json`'s layout.
-pub const SELFTEST_VERSION: u32 = 1;
+pub const SELFTEST_VERSION: u32 = 2;
 
 /// What the run checks.
 pub struct Options {
     pub run_id: String,
     /// Subjects (faults, and the correct emulator) at once for non-exclusive detectors.
     pub jobs: usize,
-    /// The faults to inject, one at a time (all of them by default).
+    /// The faults and deviations to inject, one at a time (all of them by default).
     pub faults: Vec<Fault>,
+    /// The liberties to take, one at a time (all of them by default).
+    pub liberties: Vec<Liberty>,
+}
+
+/// What one emulator of the run does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Behaviour {
+    Correct,
+    /// A fault or a deviation ([`Fault::kind`]).
+    Fault(Fault),
+    Liberty(Liberty),
+}
+
+impl Behaviour {
+    fn config(self, token: String) -> EmulatorConfig {
+        let (faults, liberties) = match self {
+            Behaviour::Correct => (vec![], vec![]),
+            Behaviour::Fault(f) => (vec![f], vec![]),
+            Behaviour::Liberty(l) => (vec![], vec![l]),
+        };
+        EmulatorConfig {
+            token: Some(token),
+            faults,
+            liberties,
+            ..EmulatorConfig::default()
+        }
+    }
+}
+
+/// The kind of a row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RowKind {
+    Fault,
+    Deviation,
+    Liberty,
 }
 
 /// A detector as the report lists it.
@@ -51,27 +94,55 @@ pub struct DetectorInfo {
     pub description: String,
 }
 
-/// The verdict on one fault.
+/// The verdict on one row: what was expected of its kind, and whether it came true.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "kebab-case")]
 pub enum Status {
+    /// A fault a detector caught (a `must` finding, an explore find or a measurement).
     Caught,
-    /// Nothing caught it, and the detector meant to find it is not plugged in.
+    /// A fault nothing caught, whose detector is not plugged in.
     Awaiting,
+    /// A fault nothing caught by default (at most a `should` warned).
     Escaped,
+    /// A deviation warned by default (a `should` finding) and failed under strict: as it must be.
+    Warned,
+    /// A deviation the default profile fails (a `must` finding): the gate is too strict.
+    Overstrict,
+    /// A deviation nothing even warned about.
+    Missed,
+    /// A liberty every profile passes: as it must be.
+    Passed,
+    /// A liberty some profile fails: a false verdict on a correct server.
+    FalselyFailed,
+}
+
+impl Status {
+    /// Whether the row came out as its kind requires.
+    pub fn ok(self) -> bool {
+        matches!(
+            self,
+            Status::Caught | Status::Awaiting | Status::Warned | Status::Passed
+        )
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct FaultRow {
+    /// The name of `--fault NAME` or `--liberty NAME`.
     pub fault: String,
+    pub kind: RowKind,
+    /// The family of a fault or deviation; `liberty` for a liberty.
     pub family: String,
     pub description: String,
-    /// The detector meant to find it.
-    pub found_by: FoundBy,
+    /// For a liberty: the silence or disagreement of the documents it comes from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// The detector meant to find a fault.
+    pub found_by: Option<FoundBy>,
     pub status: Status,
     /// When `status` is awaiting: the detector it waits for.
     pub awaiting: Option<String>,
-    /// One per detector, in the order of `detectors`.
+    /// One per detector that ran on it, in the order of `detectors`.
     pub detections: Vec<Detection>,
 }
 
@@ -99,6 +170,13 @@ pub struct Summary {
     pub caught: usize,
     pub awaiting: usize,
     pub escaped: usize,
+    pub deviations: usize,
+    pub warned: usize,
+    /// Deviations failed by default, or not warned at all.
+    pub deviations_wrong: usize,
+    pub liberties: usize,
+    pub passed: usize,
+    pub falsely_failed: usize,
     pub correct_passed: bool,
 }
 
@@ -108,21 +186,33 @@ pub struct SelftestOutcome {
     pub version: u32,
     pub tool: String,
     pub run_id: String,
-    /// The profile of the `check` detector: `strict`, so `should` rules count.
+    /// The profile of the `check` detector: `strict`, so `should` findings show (a `must`
+    /// finding is what the default profile fails).
     pub profile: crate::check::outcome::Profile,
     pub started_at: String,
     pub duration_ms: f64,
     pub detectors: Vec<DetectorInfo>,
     pub correct: CorrectRow,
+    /// Faults, then deviations, then liberties.
     pub faults: Vec<FaultRow>,
     pub summary: Summary,
 }
 
 impl SelftestOutcome {
-    /// 0 when every fault was caught (or awaits an unplugged detector) and the correct emulator
-    /// is clean; 1 otherwise (`exit::FAILURES`: an escaped fault).
+    /// The rows of one kind.
+    pub fn rows(&self, kind: RowKind) -> impl Iterator<Item = &FaultRow> {
+        self.faults.iter().filter(move |r| r.kind == kind)
+    }
+
+    /// Every row came out as its kind requires, and the correct emulator is clean.
+    pub fn passed(&self) -> bool {
+        self.faults.iter().all(|r| r.status.ok()) && self.summary.correct_passed
+    }
+
+    /// 0 when [`Self::passed`]; 1 otherwise (`exit::FAILURES`: an escaped fault, a mis-judged
+    /// deviation or liberty, or a correct emulator failed).
     pub fn exit_code(&self) -> u8 {
-        if self.summary.escaped == 0 && self.summary.correct_passed {
+        if self.passed() {
             crate::exit::OK
         } else {
             crate::exit::FAILURES
@@ -137,7 +227,7 @@ pub enum Event<'a> {
         detectors: usize,
     },
     Done {
-        fault: Option<Fault>,
+        behaviour: Behaviour,
         detection: &'a Detection,
     },
 }
@@ -151,9 +241,12 @@ pub async fn run(
 ) -> Result<SelftestOutcome, String> {
     let started = Instant::now();
     let started_at = crate::model::id::format_timestamp(crate::check::now_ms());
-    // Subject 0 is the correct emulator, then the faults in catalogue order.
-    let subjects: Vec<Option<Fault>> = std::iter::once(None)
-        .chain(options.faults.iter().copied().map(Some))
+    // Subject 0 is the correct emulator, then faults, deviations and liberties.
+    let mut faults = options.faults.clone();
+    faults.sort_by_key(|f| f.kind() == Kind::Deviation);
+    let subjects: Vec<Behaviour> = std::iter::once(Behaviour::Correct)
+        .chain(faults.iter().copied().map(Behaviour::Fault))
+        .chain(options.liberties.iter().copied().map(Behaviour::Liberty))
         .collect();
     on_event(Event::Started {
         subjects: subjects.len(),
@@ -166,15 +259,16 @@ pub async fn run(
     let semaphore = Arc::new(Semaphore::new(options.jobs.max(1)));
     let mut tasks = tokio::task::JoinSet::new();
     let mut cells = std::collections::HashMap::new();
-    for (s, fault) in subjects.iter().enumerate() {
+    for (s, behaviour) in subjects.iter().enumerate() {
         for (d, detector) in detectors.iter().enumerate() {
             if detector.exclusive() {
                 continue;
             }
-            let (detector, semaphore, fault) = (detector.clone(), semaphore.clone(), *fault);
+            let (detector, semaphore, behaviour) =
+                (detector.clone(), semaphore.clone(), *behaviour);
             let task = tasks.spawn(async move {
                 let _permit = semaphore.acquire_owned().await;
-                detect_on_emulator(detector.as_ref(), fault).await
+                detect_on_emulator(detector.as_ref(), behaviour).await
             });
             cells.insert(task.id(), (s, d));
         }
@@ -193,18 +287,24 @@ pub async fn run(
         };
         let (s, d) = cells[&id];
         on_event(Event::Done {
-            fault: subjects[s],
+            behaviour: subjects[s],
             detection: &detection,
         });
         results[s][d] = Some(detection);
     }
-    // Exclusive phase: timing detectors, one subject at a time.
-    for (s, fault) in subjects.iter().enumerate() {
+    // Exclusive phase: timing detectors, one subject at a time, on the correct emulator and the
+    // faults proper (a measurement is not a conformance verdict a deviation or liberty could get).
+    for (s, behaviour) in subjects.iter().enumerate() {
+        let measured = match behaviour {
+            Behaviour::Correct => true,
+            Behaviour::Fault(f) => f.kind() == Kind::Fault,
+            Behaviour::Liberty(_) => false,
+        };
         for (d, detector) in detectors.iter().enumerate() {
-            if detector.exclusive() {
-                let detection = detect_on_emulator(detector.as_ref(), *fault).await?;
+            if detector.exclusive() && measured {
+                let detection = detect_on_emulator(detector.as_ref(), *behaviour).await?;
                 on_event(Event::Done {
-                    fault: *fault,
+                    behaviour: *behaviour,
                     detection: &detection,
                 });
                 results[s][d] = Some(detection);
@@ -221,20 +321,27 @@ pub async fn run(
         passed: correct.iter().all(Detection::clean),
         detections: correct,
     };
-    let faults: Vec<FaultRow> = options
-        .faults
+    let rows: Vec<FaultRow> = subjects[1..]
         .iter()
         .zip(rows)
-        .map(|(fault, detections)| row(*fault, detections, &plugged))
+        .map(|(behaviour, detections)| row(*behaviour, detections, &plugged))
         .collect();
-    let count = |status: Status| faults.iter().filter(|f| f.status == status).count();
+    let count = |status: Status| rows.iter().filter(|f| f.status == status).count();
+    let kind = |kind: RowKind| rows.iter().filter(|f| f.kind == kind).count();
     let summary = Summary {
-        faults: faults.len(),
+        faults: kind(RowKind::Fault),
         caught: count(Status::Caught),
         awaiting: count(Status::Awaiting),
         escaped: count(Status::Escaped),
+        deviations: kind(RowKind::Deviation),
+        warned: count(Status::Warned),
+        deviations_wrong: count(Status::Overstrict) + count(Status::Missed),
+        liberties: kind(RowKind::Liberty),
+        passed: count(Status::Passed),
+        falsely_failed: count(Status::FalselyFailed),
         correct_passed: correct.passed,
     };
+    let faults = rows;
     Ok(SelftestOutcome {
         version: SELFTEST_VERSION,
         tool: format!("groupcheck {}", env!("CARGO_PKG_VERSION")),
@@ -255,40 +362,90 @@ pub async fn run(
     })
 }
 
-fn row(fault: Fault, detections: Vec<Detection>, plugged: &[&str]) -> FaultRow {
-    let wanted = fault.found_by().detector();
-    let status = if detections.iter().any(Detection::caught) {
-        Status::Caught
-    } else if !plugged.contains(&wanted) {
-        Status::Awaiting
-    } else {
-        Status::Escaped
-    };
-    FaultRow {
-        fault: fault.name(),
-        family: fault.family().to_owned(),
-        description: fault.description(),
-        found_by: fault.found_by(),
-        status,
-        awaiting: (status == Status::Awaiting).then(|| wanted.to_owned()),
-        detections,
+/// Whether the default profile fails a detection: a `must` finding, a measurement, a scenario
+/// that could not run, or a detector that could not run.
+fn fails_by_default(d: &Detection) -> bool {
+    d.caught_by
+        .iter()
+        .any(|c| c.level.is_none_or(|l| l == Level::Must))
+        || !d.problems.is_empty()
+        || d.error.is_some()
+}
+
+/// Whether strict adds a failure: a `should` finding.
+fn warns(d: &Detection) -> bool {
+    d.caught_by.iter().any(|c| c.level == Some(Level::Should))
+}
+
+fn row(behaviour: Behaviour, detections: Vec<Detection>, plugged: &[&str]) -> FaultRow {
+    let failed = detections.iter().any(fails_by_default);
+    let warned = detections.iter().any(warns);
+    match behaviour {
+        Behaviour::Liberty(liberty) => FaultRow {
+            fault: liberty.name(),
+            kind: RowKind::Liberty,
+            family: "liberty".into(),
+            description: liberty.description(),
+            source: Some(liberty.source().to_owned()),
+            found_by: None,
+            status: if failed || warned {
+                Status::FalselyFailed
+            } else {
+                Status::Passed
+            },
+            awaiting: None,
+            detections,
+        },
+        Behaviour::Fault(fault) if fault.kind() == Kind::Deviation => FaultRow {
+            fault: fault.name(),
+            kind: RowKind::Deviation,
+            family: fault.family().to_owned(),
+            description: fault.description(),
+            source: None,
+            found_by: None,
+            status: match (failed, warned) {
+                (true, _) => Status::Overstrict,
+                (false, true) => Status::Warned,
+                (false, false) => Status::Missed,
+            },
+            awaiting: None,
+            detections,
+        },
+        Behaviour::Fault(fault) => {
+            let wanted = fault.found_by().detector();
+            let status = if failed {
+                Status::Caught
+            } else if !plugged.contains(&wanted) {
+                Status::Awaiting
+            } else {
+                Status::Escaped
+            };
+            FaultRow {
+                fault: fault.name(),
+                kind: RowKind::Fault,
+                family: fault.family().to_owned(),
+                description: fault.description(),
+                source: None,
+                found_by: Some(fault.found_by()),
+                status,
+                awaiting: (status == Status::Awaiting).then(|| wanted.to_owned()),
+                detections,
+            }
+        }
+        Behaviour::Correct => unreachable!("the correct emulator has a row of its own"),
     }
 }
 
-/// Start an emulator with `fault` alone (or none) and a random token, run one detector on it,
+/// Start an emulator with one behaviour (or none) and a random token, run one detector on it,
 /// stop it.
 async fn detect_on_emulator(
     detector: &dyn Detector,
-    fault: Option<Fault>,
+    behaviour: Behaviour,
 ) -> Result<Detection, String> {
     let token = format!("gc-selftest-{:032x}", rand::random::<u128>());
-    let emulator = Emulator::start_local(EmulatorConfig {
-        token: Some(token.clone()),
-        faults: fault.into_iter().collect(),
-        ..EmulatorConfig::default()
-    })
-    .await
-    .map_err(|e| format!("cannot start an emulator: {e}"))?;
+    let emulator = Emulator::start_local(behaviour.config(token.clone()))
+        .await
+        .map_err(|e| format!("cannot start an emulator: {e}"))?;
     let subject = Subject {
         target: Target {
             base_url: emulator.base_url(),

@@ -1,10 +1,9 @@
-//! The detection matrix, written out: console lines, `selftest.md`, `selftest.json` and a
+//! The confusion matrix, written out: console lines, `selftest.md`, `selftest.json` and a
 //! self-contained `selftest.html` (inline CSS, no scripts, no external resources). Readers only:
 //! nothing here judges.
 
-use super::{CorrectRow, Detection, FaultRow, SelftestOutcome, Status};
+use super::{CorrectRow, Detection, FaultRow, RowKind, SelftestOutcome, Status};
 use crate::spec::Level;
-use std::collections::BTreeSet;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
@@ -30,44 +29,65 @@ pub fn json(outcome: &SelftestOutcome) -> String {
 
 fn mark(status: Status) -> &'static str {
     match status {
-        Status::Caught => "✓",
+        Status::Caught | Status::Warned | Status::Passed => "✓",
         Status::Awaiting => "…",
-        Status::Escaped => "✗",
+        _ => "✗",
     }
 }
 
-/// What caught a fault, in one line: rule ids of `check` as they are, `(should)` after a rule
-/// that only fails under the strict profile, other detectors named.
+/// The three sections of the matrix: kind, heading, what each row must come to.
+const SECTIONS: [(RowKind, &str, &str); 3] = [
+    (
+        RowKind::Fault,
+        "Faults",
+        "break a must rule: the default profile must fail them",
+    ),
+    (
+        RowKind::Deviation,
+        "Deviations",
+        "take the other side where Sinch's documents disagree: warned by default, failed under --profile strict",
+    ),
+    (
+        RowKind::Liberty,
+        "Liberties",
+        "choices the documents leave open: every profile of check and explore must pass them",
+    ),
+];
+
+/// Rule ids (and other ids) a row's detectors found, `(should)` after a should rule, other
+/// detectors named.
+fn found_text(row: &FaultRow) -> String {
+    let parts: Vec<String> = row
+        .detections
+        .iter()
+        .filter(|d| d.caught() || !d.problems.is_empty() || d.error.is_some())
+        .map(detection_text)
+        .collect();
+    parts.join("; ")
+}
+
+/// What became of a row, in one line.
 pub fn caught_text(row: &FaultRow) -> String {
+    let found = found_text(row);
     match row.status {
-        Status::Caught => {
-            let parts: Vec<String> = row
-                .detections
-                .iter()
-                .filter(|d| d.caught())
-                .map(detection_text)
-                .collect();
-            parts.join("; ")
-        }
+        Status::Caught => found,
         Status::Awaiting => format!(
             "awaiting {}: nothing else catches it; not counted as caught until {} is plugged in",
             row.awaiting.as_deref().unwrap_or("?"),
             row.awaiting.as_deref().unwrap_or("?")
         ),
-        Status::Escaped => {
-            let mut text = "ESCAPED: no detector caught it".to_owned();
-            for d in &row.detections {
-                if let Some(e) = &d.error {
-                    let _ = write!(text, "; {} could not run: {e}", d.detector);
-                }
-            }
-            text
-        }
+        Status::Escaped if found.is_empty() => "ESCAPED: no detector caught it".to_owned(),
+        Status::Escaped => format!("ESCAPED: only warned by default ({found})"),
+        Status::Warned => format!("warned by default, failed under strict: {found}"),
+        Status::Overstrict => format!("FAILED BY DEFAULT, a deviation must only warn: {found}"),
+        Status::Missed => "MISSED: no rule warned about it".to_owned(),
+        Status::Passed => "passed check (every profile) and explore".to_owned(),
+        Status::FalselyFailed => format!("FALSELY FAILED, a liberty must pass: {found}"),
     }
 }
 
 fn detection_text(d: &Detection) -> String {
-    match d.detector.as_str() {
+    let mut text = match d.detector.as_str() {
         "measurement" => format!(
             "caught by measurement: {} (a measurement, not a conformance rule)",
             d.caught_by
@@ -90,7 +110,14 @@ fn detection_text(d: &Detection) -> String {
                 format!("{name}: {}", ids.join(", "))
             }
         }
+    };
+    if let Some(e) = &d.error {
+        let _ = write!(text, " {} could not run: {e}", d.detector);
     }
+    for p in &d.problems {
+        let _ = write!(text, " ({p})");
+    }
+    text.trim().to_owned()
 }
 
 fn correct_text(correct: &CorrectRow) -> String {
@@ -119,7 +146,7 @@ fn correct_text(correct: &CorrectRow) -> String {
 fn verdict_line(outcome: &SelftestOutcome) -> String {
     let s = &outcome.summary;
     format!(
-        "{}: {} faults: {} caught, {} awaiting a detector, {} escaped · correct emulator {} · {:.1} s",
+        "{}: {} faults: {} caught, {} awaiting a detector, {} escaped · {} deviations: {} warned, {} misjudged · {} liberties: {} passed, {} falsely failed · correct emulator {} · {:.1} s",
         if outcome.exit_code() == 0 {
             "PASSED"
         } else {
@@ -129,6 +156,12 @@ fn verdict_line(outcome: &SelftestOutcome) -> String {
         s.caught,
         s.awaiting,
         s.escaped,
+        s.deviations,
+        s.warned,
+        s.deviations_wrong,
+        s.liberties,
+        s.passed,
+        s.falsely_failed,
         if s.correct_passed {
             "clean"
         } else {
@@ -138,7 +171,8 @@ fn verdict_line(outcome: &SelftestOutcome) -> String {
     )
 }
 
-/// The matrix for the terminal: one line per fault, then the correct emulator and the verdict.
+/// The matrix for the terminal: one line per row, by kind, then the correct emulator and the
+/// verdict.
 pub fn console(outcome: &SelftestOutcome) -> String {
     let width = outcome
         .faults
@@ -153,15 +187,20 @@ pub fn console(outcome: &SelftestOutcome) -> String {
         .map(|d| format!("{} ({})", d.name, d.description))
         .collect();
     let _ = writeln!(out, "detectors: {}", detectors.join("; "));
-    let _ = writeln!(out, "detection matrix (fault → what caught it):");
-    for row in &outcome.faults {
-        let _ = writeln!(
-            out,
-            "  {} {:width$}  {}",
-            mark(row.status),
-            row.fault,
-            caught_text(row)
-        );
+    for (kind, heading, rule) in SECTIONS {
+        if outcome.rows(kind).next().is_none() {
+            continue;
+        }
+        let _ = writeln!(out, "{heading} ({rule}):");
+        for row in outcome.rows(kind) {
+            let _ = writeln!(
+                out,
+                "  {} {:width$}  {}",
+                mark(row.status),
+                row.fault,
+                caught_text(row)
+            );
+        }
     }
     let _ = writeln!(out, "{}", correct_text(&outcome.correct));
     for d in &outcome.correct.detections {
@@ -185,10 +224,10 @@ pub fn markdown(outcome: &SelftestOutcome) -> String {
     let _ = writeln!(m, "**{}**\n", md(&verdict_line(outcome)));
     let _ = writeln!(
         m,
-        "Every fault is injected alone into an emulator; each detector runs against it without \
-         knowing which. `check` runs under `--profile strict`, so `should` rules count (marked \
-         *(should)*). A fault *awaiting* a detector is caught by nothing yet and waits for a \
-         detector that is not plugged in; it does not fail the run.\n"
+        "Every behaviour is injected alone into an emulator; each detector runs against it without \
+         knowing which. `check` runs under `--profile strict`: a `must` finding is what the default \
+         profile fails, a *(should)* finding what only strict fails. A fault *awaiting* a detector \
+         is caught by nothing yet and waits for a detector that is not plugged in.\n"
     );
     let _ = writeln!(m, "| detector | what it does |\n|---|---|");
     for d in &outcome.detectors {
@@ -214,19 +253,29 @@ pub fn markdown(outcome: &SelftestOutcome) -> String {
         }
         let _ = writeln!(m, "| {} | {} |", md(&d.detector), text);
     }
-    let _ = writeln!(m, "\n## Detection matrix\n");
-    let _ = writeln!(m, "| | fault | family | caught by |\n|---|---|---|---|");
-    for row in &outcome.faults {
-        let _ = writeln!(
-            m,
-            "| {} | `{}` | {} | {} |",
-            mark(row.status),
-            md(&row.fault),
-            md(&row.family),
-            md(&caught_text(row))
-        );
+    for (kind, heading, rule) in SECTIONS {
+        if outcome.rows(kind).next().is_none() {
+            continue;
+        }
+        let _ = writeln!(m, "\n## {heading}\n\n{}: {rule}.\n", heading);
+        let third = if kind == RowKind::Liberty {
+            "source"
+        } else {
+            "family"
+        };
+        let _ = writeln!(m, "| | name | {third} | verdict |\n|---|---|---|---|");
+        for row in outcome.rows(kind) {
+            let _ = writeln!(
+                m,
+                "| {} | `{}` | {} | {} |",
+                mark(row.status),
+                md(&row.fault),
+                md(row.source.as_deref().unwrap_or(&row.family)),
+                md(&caught_text(row))
+            );
+        }
     }
-    let _ = writeln!(m, "\n## The faults\n");
+    let _ = writeln!(m, "\n## What each one does\n");
     for row in &outcome.faults {
         let _ = writeln!(m, "- `{}`: {}", md(&row.fault), md(&row.description));
     }
@@ -234,6 +283,165 @@ pub fn markdown(outcome: &SelftestOutcome) -> String {
 }
 
 // ---- HTML -----------------------------------------------------------------------------------
+
+const CSS: &str = "body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222;max-width:1350px}\
+h1{font-size:1.4em}.verdict{font-weight:bold;padding:.4em .8em;display:inline-block;border-radius:4px}\
+.pass{background:#dcf5dc}.fail{background:#f8d7d7}\
+table{border-collapse:collapse;margin:1em 0;width:100%;table-layout:fixed}\
+td,th{border:1px solid #ccc;padding:.25em .4em;vertical-align:top;text-align:left;overflow-wrap:anywhere}\
+th{background:#f4f4f4}col.m{width:2em}col.n{width:17em}col.f{width:22em}col.s{width:9em}\
+.chip{display:inline-block;border-radius:3px;padding:0 .35em;margin:.1em .2em .1em 0;font:12px monospace}\
+.must{background:#dcf5dc}.should{background:#fff3c4}.meas{background:#dbe8fb}.bad{background:#f8d7d7}\
+tr.bad td.name{background:#f8d7d7}tr.awaiting td.name{background:#eee}\
+code{font-size:12px}.small{font-size:12px;color:#555}";
+
+pub fn html(outcome: &SelftestOutcome) -> String {
+    let mut h = String::with_capacity(64 * 1024);
+    let ok = outcome.exit_code() == 0;
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width\">\n\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n\
+         <title>groupcheck selftest · {run}</title>\n<style>{CSS}</style>\n</head>\n<body>\n\
+         <h1>groupcheck selftest · {run}</h1>\n<p class=\"verdict {cls}\">{verdict}</p>\n",
+        run = esc(&outcome.run_id),
+        cls = if ok { "pass" } else { "fail" },
+        verdict = esc(&verdict_line(outcome)),
+    );
+    let _ = write!(
+        h,
+        "<p>Each behaviour is injected alone into an emulator; the detectors run against it without knowing which. \
+         <code>check</code> runs under <code>--profile strict</code>: a green chip is a <em>must</em> finding (the \
+         default profile fails it), yellow a <em>should</em> finding (only strict fails it), blue a measurement (not \
+         a conformance rule), red something that could not run.</p>\n<ul>\n"
+    );
+    for d in &outcome.detectors {
+        let _ = writeln!(
+            h,
+            "<li><b>{}</b>: {}</li>",
+            esc(&d.name),
+            esc(&d.description)
+        );
+    }
+    let _ = writeln!(h, "</ul>");
+    let _ = writeln!(
+        h,
+        "<h2>Correct emulator: {}</h2>\n<ul>",
+        if outcome.correct.passed {
+            "clean"
+        } else {
+            "NOT clean"
+        }
+    );
+    for d in &outcome.correct.detections {
+        let _ = writeln!(
+            h,
+            "<li><b>{}</b>: {} {}</li>",
+            esc(&d.detector),
+            esc(&d.summary),
+            chips(d)
+        );
+    }
+    let _ = writeln!(h, "</ul>");
+    let names: Vec<&str> = outcome.detectors.iter().map(|d| d.name.as_str()).collect();
+    for (kind, heading, rule) in SECTIONS {
+        if outcome.rows(kind).next().is_none() {
+            continue;
+        }
+        let _ = write!(
+            h,
+            "<h2>{heading}</h2>\n<p class=\"small\">{heading}: {}.</p>\n<table>\n\
+             <colgroup><col class=\"m\"><col class=\"n\"><col class=\"f\">",
+            esc(rule)
+        );
+        for _ in &names {
+            h.push_str("<col>");
+        }
+        let _ = write!(
+            h,
+            "<col class=\"s\"></colgroup>\n<thead><tr><th></th><th>name</th><th>{}</th>",
+            if kind == RowKind::Liberty {
+                "source in the documents"
+            } else {
+                "what it gets wrong"
+            }
+        );
+        for name in &names {
+            let _ = write!(h, "<th>{}</th>", esc(name));
+        }
+        let _ = writeln!(h, "<th>verdict</th></tr></thead>\n<tbody>");
+        for row in outcome.rows(kind) {
+            let class = match row.status {
+                Status::Awaiting => "awaiting",
+                s if s.ok() => "ok",
+                _ => "bad",
+            };
+            let _ = write!(
+                h,
+                "<tr class=\"{class}\"><td>{}</td><td class=\"name\"><code>{}</code><br><span class=\"small\">{}</span></td><td class=\"small\">{}</td>",
+                mark(row.status),
+                esc(&row.fault),
+                esc(&row.family),
+                esc(match &row.source {
+                    Some(source) => source,
+                    None => &row.description,
+                })
+            );
+            for name in &names {
+                match row.detections.iter().find(|d| d.detector == *name) {
+                    Some(d) => {
+                        let _ = write!(h, "<td>{}</td>", chips(d));
+                    }
+                    None => h.push_str("<td class=\"small\">not run</td>"),
+                }
+            }
+            let _ = writeln!(
+                h,
+                "<td title=\"{}\">{}</td></tr>",
+                esc(&caught_text(row)),
+                esc(&format!("{:?}", row.status).to_lowercase())
+            );
+        }
+        let _ = writeln!(h, "</tbody>\n</table>");
+    }
+    let _ = writeln!(
+        h,
+        "<p class=\"small\">Written by {} at {}; every field is in <code>selftest.json</code> next to this file.</p>\n</body>\n</html>",
+        esc(&outcome.tool),
+        esc(&outcome.started_at)
+    );
+    h
+}
+
+/// A detection as chips: one per id found, coloured by level, with its first finding as a
+/// tooltip; what could not run in red.
+fn chips(d: &Detection) -> String {
+    let mut out = String::new();
+    for c in &d.caught_by {
+        let class = match (d.detector.as_str(), c.level) {
+            ("measurement", _) => "meas",
+            (_, Some(Level::Should)) => "should",
+            (_, Some(Level::Observe)) => "small",
+            _ => "must",
+        };
+        let count = if c.count > 1 {
+            format!(" ×{}", c.count)
+        } else {
+            String::new()
+        };
+        let _ = write!(
+            out,
+            "<span class=\"chip {class}\" title=\"{}\">{}{count}</span>",
+            esc(&c.example),
+            esc(&c.id)
+        );
+    }
+    for p in d.problems.iter().chain(&d.error) {
+        let _ = write!(out, "<span class=\"chip bad\">{}</span>", esc(p));
+    }
+    out
+}
 
 fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -249,199 +457,4 @@ fn esc(s: &str) -> String {
         }
     }
     out
-}
-
-const CSS: &str = "body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}\
-h1{font-size:1.4em}.verdict{font-weight:bold;padding:.4em .8em;display:inline-block;border-radius:4px}\
-.pass{background:#dcf5dc}.fail{background:#f8d7d7}\
-table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:.2em .4em;vertical-align:top}\
-th.rule{writing-mode:vertical-rl;transform:rotate(180deg);white-space:nowrap;font-weight:normal;font-size:12px}\
-td.hit{background:#dcf5dc;text-align:center}td.should{background:#fff3c4;text-align:center}\
-td.meas{background:#dbe8fb;text-align:center}td.bad{background:#f8d7d7;text-align:center}\
-tr.escaped td.name{background:#f8d7d7}tr.awaiting td.name{background:#eee}\
-code{font-size:12px}.small{font-size:12px;color:#555}";
-
-pub fn html(outcome: &SelftestOutcome) -> String {
-    // Columns: every id that caught something (or fired on the correct emulator), rules first in
-    // catalogue order, then the non-rule ids (measurement).
-    let mut ids: BTreeSet<String> = BTreeSet::new();
-    for d in outcome
-        .faults
-        .iter()
-        .flat_map(|f| &f.detections)
-        .chain(&outcome.correct.detections)
-    {
-        ids.extend(d.caught_by.iter().map(|c| c.id.clone()));
-    }
-    let catalogue = crate::spec::Catalogue::get();
-    let mut columns: Vec<String> = catalogue
-        .rules()
-        .iter()
-        .filter(|r| ids.contains(&r.id))
-        .map(|r| r.id.clone())
-        .collect();
-    columns.extend(ids.iter().filter(|i| catalogue.find(i).is_none()).cloned());
-
-    let mut h = String::with_capacity(64 * 1024);
-    let ok = outcome.exit_code() == 0;
-    let _ = write!(
-        h,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n\
-         <title>groupcheck selftest · {run}</title>\n<style>{CSS}</style>\n</head>\n<body>\n\
-         <h1>groupcheck selftest · {run}</h1>\n<p class=\"verdict {cls}\">{verdict}</p>\n",
-        run = esc(&outcome.run_id),
-        cls = if ok { "pass" } else { "fail" },
-        verdict = esc(&verdict_line(outcome)),
-    );
-    let _ = write!(
-        h,
-        "<p>Each fault is injected alone into an emulator; the detectors run against it without knowing which. \
-         <code>check</code> runs under <code>--profile strict</code>: a yellow cell is a <em>should</em> rule, \
-         green a <em>must</em>, blue a measurement (not a conformance rule). A fault awaiting a detector is \
-         caught by nothing yet and waits for a detector that is not plugged in.</p>\n<ul>\n"
-    );
-    for d in &outcome.detectors {
-        let _ = writeln!(
-            h,
-            "<li><b>{}</b>: {}</li>",
-            esc(&d.name),
-            esc(&d.description)
-        );
-    }
-    let _ = write!(
-        h,
-        "</ul>\n<table>\n<thead><tr><th></th><th>fault</th><th>family</th>"
-    );
-    for c in &columns {
-        let title = catalogue
-            .find(c)
-            .map(|r| format!("[{}] {}", r.level, r.statement))
-            .unwrap_or_else(|| "latency against group size".to_owned());
-        let _ = write!(
-            h,
-            "<th class=\"rule\" title=\"{}\">{}</th>",
-            esc(&title),
-            esc(c)
-        );
-    }
-    let _ = writeln!(h, "<th>status</th></tr></thead>\n<tbody>");
-    // The correct emulator first: every cell must be empty.
-    let _ = write!(
-        h,
-        "<tr><td>{}</td><td class=\"name\"><b>correct emulator</b></td><td></td>",
-        if outcome.correct.passed { "✓" } else { "✗" }
-    );
-    for c in &columns {
-        match find(&outcome.correct.detections, c) {
-            Some((count, example)) => {
-                let _ = write!(
-                    h,
-                    "<td class=\"bad\" title=\"{}\">✗ {count}</td>",
-                    esc(example)
-                );
-            }
-            None => h.push_str("<td></td>"),
-        }
-    }
-    let _ = writeln!(
-        h,
-        "<td>{}</td></tr>",
-        if outcome.correct.passed {
-            "clean"
-        } else {
-            "NOT clean"
-        }
-    );
-    for row in &outcome.faults {
-        let class = match row.status {
-            Status::Caught => "caught",
-            Status::Awaiting => "awaiting",
-            Status::Escaped => "escaped",
-        };
-        let _ = write!(
-            h,
-            "<tr class=\"{class}\"><td>{}</td><td class=\"name\" title=\"{}\"><code>{}</code></td><td class=\"small\">{}</td>",
-            mark(row.status),
-            esc(&row.description),
-            esc(&row.fault),
-            esc(&row.family)
-        );
-        for c in &columns {
-            match find(&row.detections, c) {
-                Some((count, example)) => {
-                    let cell = if c == "measurement" {
-                        "meas"
-                    } else if catalogue.find(c).is_some_and(|r| r.level == Level::Should) {
-                        "should"
-                    } else {
-                        "hit"
-                    };
-                    let _ = write!(
-                        h,
-                        "<td class=\"{cell}\" title=\"{}\">✓{}</td>",
-                        esc(example),
-                        if count > 1 {
-                            format!(" {count}")
-                        } else {
-                            String::new()
-                        }
-                    );
-                }
-                None => h.push_str("<td></td>"),
-            }
-        }
-        let status = match row.status {
-            Status::Awaiting => format!("awaiting {}", row.awaiting.as_deref().unwrap_or("?")),
-            _ => class.to_owned(),
-        };
-        let _ = writeln!(h, "<td>{}</td></tr>", esc(&status));
-    }
-    let _ = writeln!(h, "</tbody>\n</table>");
-    let _ = writeln!(
-        h,
-        "<h2>Details</h2>\n<table>\n<thead><tr><th>fault</th><th>what it gets wrong</th><th>caught by</th><th>first finding</th></tr></thead>\n<tbody>"
-    );
-    for row in &outcome.faults {
-        let first = row
-            .detections
-            .iter()
-            .flat_map(|d| d.caught_by.first())
-            .next()
-            .map(|c| c.example.as_str())
-            .unwrap_or("");
-        let _ = writeln!(
-            h,
-            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td class=\"small\">{}</td></tr>",
-            esc(&row.fault),
-            esc(&row.description),
-            esc(&caught_text(row)),
-            esc(first)
-        );
-    }
-    let _ = writeln!(h, "</tbody>\n</table>\n<h2>Correct emulator</h2>\n<ul>");
-    for d in &outcome.correct.detections {
-        let _ = writeln!(
-            h,
-            "<li><b>{}</b>: {}</li>",
-            esc(&d.detector),
-            esc(&d.summary)
-        );
-    }
-    let _ = writeln!(
-        h,
-        "</ul>\n<p class=\"small\">Written by {} at {}; every field is in <code>selftest.json</code> next to this file.</p>\n</body>\n</html>",
-        esc(&outcome.tool),
-        esc(&outcome.started_at)
-    );
-    h
-}
-
-/// The count and first example of `id` among some detections.
-fn find<'a>(detections: &'a [Detection], id: &str) -> Option<(usize, &'a str)> {
-    detections
-        .iter()
-        .flat_map(|d| &d.caught_by)
-        .find(|c| c.id == id)
-        .map(|c| (c.count, c.example.as_str()))
 }

@@ -196,15 +196,23 @@ impl ServeProcess {
         Self::spawn(token, faults, false)
     }
 
+    /// Serve quiet with `token` and other `serve` arguments (`--liberty NAME`, ...).
+    pub fn start_with(token: &str, args: &[&str]) -> ServeProcess {
+        Self::spawn_args(token, args, true)
+    }
+
     fn spawn(token: &str, faults: &[&str], quiet: bool) -> ServeProcess {
+        let args: Vec<&str> = faults.iter().flat_map(|f| ["--fault", f]).collect();
+        Self::spawn_args(token, &args, quiet)
+    }
+
+    fn spawn_args(token: &str, args: &[&str], quiet: bool) -> ServeProcess {
         let mut command = groupcheck_command();
         command.args(["serve", "--addr", "127.0.0.1:0", "--token", token]);
         if quiet {
             command.arg("--quiet");
         }
-        for fault in faults {
-            command.args(["--fault", fault]);
-        }
+        command.args(args);
         let mut child = command
             .stdout(Stdio::null())
             .stderr(Stdio::piped())

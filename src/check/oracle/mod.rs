@@ -23,6 +23,7 @@ use crate::model::{
 use crate::scenario::{Auth, Operation};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
+use std::time::Instant;
 
 /// What the last accepted (or rejected) change to a group was, to attribute later differences.
 #[derive(Debug, Clone, PartialEq)]
@@ -44,6 +45,8 @@ pub(crate) struct Known {
     last_view: Option<Value>,
     changed_since_view: bool,
     last_change: Change,
+    /// When the answer to the group's last successful change arrived (at the latest).
+    changed_at: Option<Instant>,
 }
 
 /// One request and its answer, as the oracle sees it.
@@ -68,6 +71,8 @@ pub struct Oracle {
     serial: bool,
     /// Rules reported once per scenario (format observations).
     reported_once: HashSet<&'static str>,
+    /// When the request being judged was sent (at the earliest).
+    sent_at: Option<Instant>,
 }
 
 impl Oracle {
@@ -79,6 +84,7 @@ impl Oracle {
             created: Vec::new(),
             serial,
             reported_once: HashSet::new(),
+            sent_at: None,
         }
     }
 
@@ -96,6 +102,7 @@ impl Oracle {
         if ex.auth != Auth::Token {
             return Vec::new();
         }
+        self.sent_at = Instant::now().checked_sub(ex.obs.elapsed);
         let success = (200..300).contains(&ex.obs.status);
         let body = ex.obs.json();
         let mut problems = Vec::new();
@@ -213,6 +220,7 @@ impl Oracle {
                 last_view: None,
                 changed_since_view: true,
                 last_change: Change::Create,
+                changed_at: Some(Instant::now()),
             },
         );
         let raw = ex.body.and_then(|b| parse_body(b).ok());
@@ -287,6 +295,9 @@ impl Oracle {
         }
         if let Some(view) = body {
             self.judge_change_response(&id, view, ex.op, raw.as_ref(), problems);
+        }
+        if let Some(k) = self.known.get_mut(&id) {
+            k.changed_at = Some(Instant::now());
         }
     }
 
