@@ -188,23 +188,26 @@ pub struct ServeProcess {
 impl ServeProcess {
     /// Serve with `token` as the only valid Bearer token and `faults` injected, quiet.
     pub fn start(token: &str, faults: &[&str]) -> ServeProcess {
-        Self::spawn(token, faults, true)
+        Self::spawn(token, &fault_args(faults), true)
+    }
+
+    /// Serve with `token` and any further `serve` arguments (`--fault F`, `--liberty L`, ...), quiet.
+    pub fn start_with_args(token: &str, args: &[&str]) -> ServeProcess {
+        Self::spawn(token, args, true)
     }
 
     /// As [`ServeProcess::start`], but logging every request to stderr: see [`ServeProcess::log`].
     pub fn start_logging(token: &str, faults: &[&str]) -> ServeProcess {
-        Self::spawn(token, faults, false)
+        Self::spawn(token, &fault_args(faults), false)
     }
 
-    fn spawn(token: &str, faults: &[&str], quiet: bool) -> ServeProcess {
+    fn spawn(token: &str, args: &[&str], quiet: bool) -> ServeProcess {
         let mut command = groupcheck_command();
         command.args(["serve", "--addr", "127.0.0.1:0", "--token", token]);
         if quiet {
             command.arg("--quiet");
         }
-        for fault in faults {
-            command.args(["--fault", fault]);
-        }
+        command.args(args);
         let mut child = command
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -245,6 +248,11 @@ impl ServeProcess {
     pub fn log(&self) -> String {
         self.log.lock().unwrap().clone()
     }
+}
+
+/// `--fault F` for each fault.
+fn fault_args<'a>(faults: &[&'a str]) -> Vec<&'a str> {
+    faults.iter().flat_map(|f| ["--fault", f]).collect()
 }
 
 impl Drop for ServeProcess {
