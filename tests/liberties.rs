@@ -32,7 +32,7 @@ fn check(url: &str, dir: &std::path::Path, extra: &[&str]) -> (i32, String) {
 fn check_passes_every_liberty_under_every_profile() {
     for liberty in Liberty::all() {
         let name = liberty.name();
-        let serve = ServeProcess::start_with(TOKEN, &["--liberty", &name]);
+        let serve = ServeProcess::start_with_args(TOKEN, &["--liberty", &name]);
         let dir = tmp_dir(&format!("lib-{name}"));
         let (code, out) = check(&serve.url, &dir, &[]);
         assert_eq!(code, 0, "check fails liberty {name}:\n{out}");
@@ -46,7 +46,7 @@ fn check_passes_every_liberty_under_every_profile() {
 
 #[test]
 fn check_and_explore_pass_all_liberties_at_once_with_default_flags() {
-    let serve = ServeProcess::start_with(TOKEN, &["--liberty", "all"]);
+    let serve = ServeProcess::start_with_args(TOKEN, &["--liberty", "all"]);
     let dir = tmp_dir("lib-all");
     let (code, out) = check(&serve.url, &dir, &[]);
     assert_eq!(code, 0, "check fails --liberty all:\n{out}");

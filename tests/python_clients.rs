@@ -3,16 +3,20 @@
 //! * `python_sdk_runs_all_seven_operations`: the official Sinch Python SDK (`sinch==2.3.0`) through
 //!   all seven Groups operations (`tests/python/sdk_all_operations.py`).
 //! * `schemathesis_finds_no_failure`: Schemathesis with `specs/openapi.yaml`
-//!   (`tests/python/run_schemathesis.py`).
+//!   (`tests/python/run_schemathesis.py`: `--checks all`, phases examples, coverage, fuzzing,
+//!   stateful, fixed seed, 25 examples) finds nothing against each server of [`CLEAN_SERVERS`].
+//! * `schemathesis_reports_schema_visible_faults`: the same run reports at least one finding
+//!   against `serve --fault F` for each fault of [`SCHEMA_VISIBLE_FAULTS`].
 //!
-//! Each test starts `groupcheck serve` on an ephemeral loopback port with a random token, runs the
-//! script with `python3` (or `$PYTHON`) and asserts that it exits 0. A missing interpreter or a
+//! Each run starts `groupcheck serve` on an ephemeral loopback port with a random token, runs the
+//! script with `python3` (or `$PYTHON`) and checks its exit code (and, for Schemathesis, the
+//! `SUMMARY cases=.. findings=..` line it prints last). A missing interpreter or a
 //! package that is missing or not at the version pinned in `tests/python/requirements.txt` FAILS
 //! the test (it never skips): run `pip install -r tests/python/requirements.txt`.
 
 mod common;
 
-use common::{ServeProcess, run_guarded};
+use common::{Finished, ServeProcess, run_guarded};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -104,13 +108,32 @@ for n in {names:?}:
     );
 }
 
+/// `serve` arguments of the servers Schemathesis must find nothing against: the emulator as it is,
+/// and with every liberty (answers the documents leave open, docs/openapi.md).
+const CLEAN_SERVERS: &[(&str, &[&str])] = &[
+    ("default", &[]),
+    ("every liberty", &["--liberty", "all"]),
+];
+
+/// Faults whose answers contradict what specs/openapi.yaml declares (statuses, schemas, auth,
+/// use after delete, rejected input, media type): Schemathesis must report each.
+const SCHEMA_VISIBLE_FAULTS: &[&str] = &[
+    "auth-ignored",
+    "create-returns-200",
+    "content-type-ignored",
+    "soft-delete",
+    "bad-msisdn-dropped",
+    "long-name-truncated",
+    "error-body-envelope",
+];
+
 /// Run a script of tests/python with the interpreter against `groupcheck serve` with a random
-/// token (given as its two arguments: the base URL and the token); it must exit 0 within
-/// [`SCRIPT_TIMEOUT`] (beyond it, it is killed and the test fails).
-fn run_against_emulator(script: &str) {
+/// token and `serve_args` (the script gets two arguments: the base URL and the token), to its end
+/// within [`SCRIPT_TIMEOUT`] (beyond it, it is killed and the test fails).
+fn run_script(script: &str, serve_args: &[&str]) -> Finished {
     require_python_packages();
     let token = format!("tok-{:032x}", rand::random::<u128>());
-    let emulator = ServeProcess::start(&token, &[]);
+    let emulator = ServeProcess::start_with_args(&token, serve_args);
     let python = python();
     let path = python_dir().join(script);
     let run = run_guarded(
@@ -123,15 +146,37 @@ fn run_against_emulator(script: &str) {
             .stdin(Stdio::null()),
         SCRIPT_TIMEOUT,
     );
+    drop(emulator);
+    run
+}
+
+/// [`run_script`] against the plain emulator; the script must exit 0.
+fn run_against_emulator(script: &str) {
+    let run = run_script(script, &[]);
     assert!(
         run.code == 0,
-        "{script} failed (exit code {}) after {:.1?} against {}\n{}",
+        "{script} failed (exit code {}) after {:.1?}\n{}",
         run.code,
         run.elapsed,
-        emulator.url,
         run.printed()
     );
     println!("{script} passed in {:.1?}\n{}", run.elapsed, run.printed());
+}
+
+/// The `SUMMARY ...` line of run_schemathesis.py and its `findings=` count.
+fn schemathesis_summary(run: &Finished) -> (String, Option<u64>) {
+    let line = run
+        .stdout
+        .lines()
+        .rev()
+        .find(|l| l.starts_with("SUMMARY "))
+        .unwrap_or("SUMMARY (none printed)")
+        .to_owned();
+    let findings = line
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("findings="))
+        .and_then(|n| n.parse().ok());
+    (line, findings)
 }
 
 #[test]
@@ -141,5 +186,43 @@ fn python_sdk_runs_all_seven_operations() {
 
 #[test]
 fn schemathesis_finds_no_failure() {
-    run_against_emulator("run_schemathesis.py");
+    let mut problems = Vec::new();
+    for (name, args) in CLEAN_SERVERS {
+        let run = run_script("run_schemathesis.py", args);
+        let (summary, findings) = schemathesis_summary(&run);
+        println!(
+            "schemathesis vs serve {name} ({args:?}): exit {}, {summary}",
+            run.code
+        );
+        if run.code != 0 || findings != Some(0) {
+            problems.push(format!(
+                "serve {name} {args:?}: exit code {}, {summary}\n{}",
+                run.code,
+                run.printed()
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
+}
+
+#[test]
+fn schemathesis_reports_schema_visible_faults() {
+    let mut missed = Vec::new();
+    for fault in SCHEMA_VISIBLE_FAULTS {
+        let run = run_script("run_schemathesis.py", &["--fault", fault]);
+        let (summary, findings) = schemathesis_summary(&run);
+        println!(
+            "schemathesis vs serve --fault {fault}: exit {}, {summary}",
+            run.code
+        );
+        // Exit code 1 is Schemathesis' "failures found"; anything else is an error of the run.
+        if run.code != 1 || findings.unwrap_or(0) == 0 {
+            missed.push(format!(
+                "--fault {fault}: exit code {}, {summary}\n{}",
+                run.code,
+                run.printed()
+            ));
+        }
+    }
+    assert!(missed.is_empty(), "{}", missed.join("\n\n"));
 }

@@ -188,25 +188,20 @@ pub struct ServeProcess {
 impl ServeProcess {
     /// Serve with `token` as the only valid Bearer token and `faults` injected, quiet.
     pub fn start(token: &str, faults: &[&str]) -> ServeProcess {
-        Self::spawn(token, faults, true)
+        Self::spawn(token, &fault_args(faults), true)
+    }
+
+    /// Serve with `token` and any further `serve` arguments (`--fault F`, `--liberty L`, ...), quiet.
+    pub fn start_with_args(token: &str, args: &[&str]) -> ServeProcess {
+        Self::spawn(token, args, true)
     }
 
     /// As [`ServeProcess::start`], but logging every request to stderr: see [`ServeProcess::log`].
     pub fn start_logging(token: &str, faults: &[&str]) -> ServeProcess {
-        Self::spawn(token, faults, false)
+        Self::spawn(token, &fault_args(faults), false)
     }
 
-    /// Serve quiet with `token` and other `serve` arguments (`--liberty NAME`, ...).
-    pub fn start_with(token: &str, args: &[&str]) -> ServeProcess {
-        Self::spawn_args(token, args, true)
-    }
-
-    fn spawn(token: &str, faults: &[&str], quiet: bool) -> ServeProcess {
-        let args: Vec<&str> = faults.iter().flat_map(|f| ["--fault", f]).collect();
-        Self::spawn_args(token, &args, quiet)
-    }
-
-    fn spawn_args(token: &str, args: &[&str], quiet: bool) -> ServeProcess {
+    fn spawn(token: &str, args: &[&str], quiet: bool) -> ServeProcess {
         let mut command = groupcheck_command();
         command.args(["serve", "--addr", "127.0.0.1:0", "--token", token]);
         if quiet {
@@ -253,6 +248,11 @@ impl ServeProcess {
     pub fn log(&self) -> String {
         self.log.lock().unwrap().clone()
     }
+}
+
+/// `--fault F` for each fault.
+fn fault_args<'a>(faults: &[&'a str]) -> Vec<&'a str> {
+    faults.iter().flat_map(|f| ["--fault", f]).collect()
 }
 
 impl Drop for ServeProcess {
