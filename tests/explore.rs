@@ -1,6 +1,8 @@
-//! `explore`: the same seed gives the same run; the correct emulator passes 500 sequences; every
-//! semantic fault is found, shrunk to at most 6 steps, and the written scenario replays the failure
-//! with `check`.
+//! `explore`: the same seed gives the same run; with default flags (profile `default`) the correct
+//! emulator passes, also over 500 sequences and from the command line with a random seed; every
+//! fault that `check` catches on a `must` rule is found with default flags, shrunk, and the written
+//! scenario replays the failure with `check` on the same rule; the faults that break only `should`
+//! rules (deviations) are warned about, not failed.
 
 mod common;
 
@@ -19,6 +21,10 @@ use std::sync::atomic::AtomicBool;
 const SEED: u64 = 20_261_122;
 
 async fn context(faults: Vec<Fault>) -> (Emulator, RunContext) {
+    context_with(faults, Profile::Default).await
+}
+
+async fn context_with(faults: Vec<Fault>, profile: Profile) -> (Emulator, RunContext) {
     let emulator = Emulator::start_local(EmulatorConfig {
         token: Some("t".into()),
         faults,
@@ -36,7 +42,7 @@ async fn context(faults: Vec<Fault>) -> (Emulator, RunContext) {
     let ctx = RunContext {
         client: Client::new(target, ClientConfig::default()).unwrap(),
         ledger: None,
-        profile: Profile::Strict,
+        profile,
         run_tag: "gcTEST".into(),
         cancel: Arc::new(AtomicBool::new(false)),
     };
@@ -58,26 +64,46 @@ fn the_same_seed_gives_the_same_sequences() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_correct_emulator_passes_500_sequences() {
+async fn the_correct_emulator_passes_with_default_flags_and_500_sequences() {
     let (_emulator, ctx) = context(vec![]).await;
-    let config = ExploreConfig {
-        seed: SEED,
-        runs: 500,
-        ..ExploreConfig::default()
-    };
-    let outcome = explore(&ctx, &config, &tmp_dir("correct"), &|_| {}).await;
-    assert_eq!(outcome.runs, 500);
-    if let Some(found) = &outcome.found {
-        panic!(
-            "found {} on the correct emulator:\n{}\n{:#?}",
-            found.rule, found.file_text, found.replay.findings
-        );
+    for config in [
+        ExploreConfig::default(),
+        ExploreConfig {
+            seed: SEED,
+            runs: 500,
+            ..ExploreConfig::default()
+        },
+    ] {
+        let outcome = explore(&ctx, &config, &tmp_dir("correct"), &|_| {}).await;
+        assert_eq!(outcome.runs, config.runs);
+        if let Some(found) = &outcome.found {
+            panic!(
+                "found {} on the correct emulator (seed {}):\n{}\n{:#?}",
+                found.rule, config.seed, found.file_text, found.replay.findings
+            );
+        }
+        assert!(outcome.concurrency.is_none(), "{:?}", outcome.concurrency);
+        assert!(outcome.warnings.is_empty(), "{:?}", outcome.warnings);
     }
-    assert!(outcome.concurrency.is_none(), "{:?}", outcome.concurrency);
 }
 
-/// Faults of the documented semantics (not transport, auth or limits, which the suite covers).
-const SEMANTIC: &[Fault] = &[
+#[test]
+fn the_command_passes_the_correct_emulator_with_default_flags() {
+    let dir = tmp_dir("explore-cli");
+    let (code, printed) =
+        common::groupcheck(&["explore", "--report-dir", dir.to_str().unwrap()], &[]);
+    assert_eq!(code, 0, "{printed}");
+    assert!(printed.contains("PASSED"), "{printed}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Every fault of the catalogue that `check` catches on a `must` rule. The rest: the deviations
+/// (see [`DEVIATIONS`]), `replace-keeps-omitted-fields` (only should rules), `lost-updates` (the
+/// concurrency check, below) and `quadratic-update` (a measurement). `timestamps-without-millis`
+/// is a deviation too, but is not listed there yet: explore fails it on `time.modified-at` (two
+/// changes within one second leave a second-precision modified_at unchanged) until that rule is
+/// judged only across changes more than a second apart.
+const CAUGHT: &[Fault] = &[
     Fault::DuplicatesCounted,
     Fault::DuplicateAddsCounted,
     Fault::RemovesBeforeAdds,
@@ -92,32 +118,49 @@ const SEMANTIC: &[Fault] = &[
     Fault::SizeStaleInUpdateResponse,
     Fault::CreatedAtChangesOnUpdate,
     Fault::ModifiedAtFrozen,
+    Fault::ModifiedAtLocalTime,
     Fault::ListOldestFirst,
     Fault::PageSizeEchoesRequest,
     Fault::CountIsPageItems,
     Fault::PageOffsetOffByOne,
     Fault::SoftDelete,
-    Fault::UnknownSourceGroupIgnored,
+    Fault::CreateReturns200,
+    Fault::ReplaceReturns201,
+    Fault::ErrorBodyEnvelope,
+    Fault::ErrorCodeUndocumented,
+    Fault::MalformedJson500,
+    Fault::ContentTypeIgnored,
     Fault::LongNameTruncated,
     Fault::BadMsisdnDropped,
+    Fault::MemberLimitUnchecked,
+    Fault::ChildGroupLimitUnchecked,
+    Fault::UnknownChildGroupIgnored,
+    Fault::UnknownSourceGroupIgnored,
+    Fault::AutoUpdateDropped,
+    Fault::AuthIgnored,
+    Fault::PlansShareStore,
+    Fault::MembersTruncated,
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_semantic_fault_is_found_shrunk_and_replayed() {
-    let dir = tmp_dir("semantic");
-    for &fault in SEMANTIC {
+async fn every_fault_check_catches_is_found_with_default_flags_shrunk_and_replayed() {
+    let dir = tmp_dir("faults");
+    let started = std::time::Instant::now();
+    let mut table = Vec::new();
+    for &fault in CAUGHT {
         let (_emulator, ctx) = context(vec![fault]).await;
-        let config = ExploreConfig {
-            seed: SEED,
-            concurrency: false,
-            ..ExploreConfig::default()
-        };
-        let outcome = explore(&ctx, &config, &dir, &|_| {}).await;
+        let config = ExploreConfig::default();
+        let outcome = tokio::time::timeout(
+            std::time::Duration::from_secs(120),
+            explore(&ctx, &config, &dir, &|_| {}),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("{fault:?}: explore took more than 120 s"));
         let found = outcome
             .found
-            .unwrap_or_else(|| panic!("{fault:?} escaped explore"));
+            .unwrap_or_else(|| panic!("{fault:?} escaped explore with default flags"));
         assert!(
-            found.actions.len() <= 6,
+            found.actions.len() <= 12,
             "{fault:?}: shrunk to {} steps:\n{}",
             found.actions.len(),
             found.file_text
@@ -138,6 +181,59 @@ async fn every_semantic_fault_is_found_shrunk_and_replayed() {
             replay.findings
         );
         let _ = parse(&file, &found.file_text).unwrap();
+        table.push(format!(
+            "{fault:?} -> {} ({} steps)",
+            found.rule,
+            found.actions.len()
+        ));
+    }
+    eprintln!(
+        "{} faults in {:.1} s:\n{}",
+        CAUGHT.len(),
+        started.elapsed().as_secs_f64(),
+        table.join("\n")
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Faults that break only `should` rules: warned about under the default profile (explore goes
+/// on), failed under `--profile strict`.
+const DEVIATIONS: &[(Fault, &str)] = &[
+    (Fault::DeleteReturns204, "delete.status-200"),
+    (Fault::MembersWithPlus, "msisdn.output-normalised"),
+    (
+        Fault::ChildGroupsNotReturned,
+        "group.includes-child-groups-auto-update",
+    ),
+    (
+        Fault::ReplaceKeepsOmittedFields,
+        "replace.omitted-fields-cleared",
+    ),
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deviations_are_warned_about_by_default_and_fail_under_strict() {
+    let dir = tmp_dir("deviations");
+    for &(fault, rule) in DEVIATIONS {
+        let (_emulator, ctx) = context(vec![fault]).await;
+        let outcome = explore(&ctx, &ExploreConfig::default(), &dir, &|_| {}).await;
+        if let Some(found) = &outcome.found {
+            panic!(
+                "{fault:?}: a failure under the default profile: {}\n{}",
+                found.rule, found.file_text
+            );
+        }
+        assert!(
+            outcome.warnings.contains_key(rule),
+            "{fault:?}: no warning on {rule}: {:?}",
+            outcome.warnings
+        );
+        let (_emulator, strict) = context_with(vec![fault], Profile::Strict).await;
+        let outcome = explore(&strict, &ExploreConfig::default(), &dir, &|_| {}).await;
+        let found = outcome
+            .found
+            .unwrap_or_else(|| panic!("{fault:?} escaped explore --profile strict"));
+        assert_eq!(found.rule, rule, "{fault:?}:\n{}", found.file_text);
     }
     let _ = std::fs::remove_dir_all(&dir);
 }

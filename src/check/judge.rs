@@ -117,7 +117,8 @@ pub fn expectations(
         || expect.body_exact.is_some()
         || expect.members.is_some()
         || expect.code.is_some()
-        || !expect.matches.is_empty()
+        // An `excludes` matcher holds when there is nothing to look in (a refused list).
+        || expect.matches.iter().any(|m| m.excludes.is_none())
         || !expect.absent.is_empty();
     let Some(body) = body else {
         if need_body {

@@ -25,8 +25,8 @@ pub struct ExploreArgs {
     /// Operations per sequence.
     #[arg(long, default_value_t = 20)]
     pub steps: usize,
-    /// strict (default): should rules count too; default: only must rules.
-    #[arg(long, value_enum, default_value_t = Profile::Strict)]
+    /// default: only must rules fail, should rules warn; strict: should rules fail too.
+    #[arg(long, value_enum, default_value_t = Profile::Default)]
     pub profile: Profile,
     /// Skip the concurrent-updates check.
     #[arg(long)]
@@ -118,6 +118,7 @@ async fn run_async(args: ExploreArgs) -> u8 {
         let _ = emulator.stop().await;
     }
     if let Some(found) = &outcome.found {
+        print_warnings(&outcome.warnings);
         let file = dir.join(format!("explore-{seed}-{}.yaml", found.run));
         if let Err(e) = std::fs::write(&file, &found.file_text) {
             eprintln!("groupcheck explore: cannot write {}: {e}", file.display());
@@ -153,6 +154,7 @@ async fn run_async(args: ExploreArgs) -> u8 {
         }
         return exit::FAILURES;
     }
+    print_warnings(&outcome.warnings);
     if ctx.cancelled() {
         eprintln!("interrupted after {} sequences", outcome.runs);
         return exit::UNREACHABLE;
@@ -169,4 +171,18 @@ async fn run_async(args: ExploreArgs) -> u8 {
         }
     );
     exit::OK
+}
+
+/// The should rules broken along the way (warnings under the default profile).
+fn print_warnings(warnings: &std::collections::BTreeMap<String, usize>) {
+    if warnings.is_empty() {
+        return;
+    }
+    eprintln!(
+        "{} should rules broken (they fail under --profile strict):",
+        Style::new().yellow().bold().apply_to("WARNING")
+    );
+    for (rule, runs) in warnings {
+        eprintln!("  {rule}: in {runs} sequences");
+    }
 }

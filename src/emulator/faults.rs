@@ -638,11 +638,14 @@ async fn update_without_lock(
     let mut copy = lock(store).clone();
     let view = copy.update(id, request, now)?;
     tokio::time::sleep(RACE_WINDOW).await;
-    let group = copy
+    let mut group = copy
         .get(id)
         .cloned()
         .ok_or_else(|| ApiError::not_found(id))?;
-    lock(store).replace(
+    let mut store = lock(store);
+    // Written back as it was read: a child deleted meanwhile is no reason to reject.
+    group.child_groups.retain(|c| store.get(c).is_some());
+    store.replace(
         id,
         ReplaceRequest {
             name: group.name,

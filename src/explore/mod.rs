@@ -2,7 +2,12 @@
 //! scenario's (status predicted by the model, the oracle, the schemas), and a failure shrunk to a
 //! minimal sequence that still fails on the same rule, written out as a scenario file.
 //!
-//! * [`action`]: the operations and their generation (same seed, same sequence).
+//! Under the `default` profile a broken `should` rule is a warning: the run goes on, and the rules
+//! warned about are counted in [`ExploreOutcome::warnings`]; under `strict` it is a failure.
+//!
+//! * [`action`]: the operations and their generation (same seed, same sequence), with the draws at
+//!   the edges of the documents (tokens, the second plan, malformed bodies, unknown references,
+//!   large groups, auto_update) in `action/edges.rs`.
 //! * [`script`]: actions → a scenario file, with the model's predicted statuses.
 //! * [`shrink`]: removing and simplifying actions while the failure persists.
 //! * [`concurrency`]: concurrent updates of one group, checked against every serial order.
@@ -18,6 +23,7 @@ use crate::scenario::parse::parse;
 use action::Action;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// How to explore.
@@ -65,6 +71,8 @@ pub struct ExploreOutcome {
     pub requests: usize,
     pub found: Option<Found>,
     pub concurrency: Option<concurrency::LostUpdate>,
+    /// `should` rules broken under the `default` profile: rule → sequences that broke it.
+    pub warnings: BTreeMap<String, usize>,
 }
 
 /// The seed of one run, derived from the exploration's seed.
@@ -119,6 +127,15 @@ pub async fn explore(
         let (_, result) = play(ctx, &actions, "explore", &scratch).await;
         let Some(result) = result else { continue };
         outcome.requests += result.steps.len();
+        let warned: std::collections::BTreeSet<&String> = result
+            .findings
+            .iter()
+            .filter(|f| f.severity == Severity::Warning)
+            .map(|f| &f.rule)
+            .collect();
+        for rule in warned {
+            *outcome.warnings.entry(rule.clone()).or_default() += 1;
+        }
         let Some(rule) = failing_rule(&result) else {
             continue;
         };

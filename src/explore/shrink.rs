@@ -1,7 +1,7 @@
 //! Shrinking a failing sequence to a minimal one that still fails on the same rule: remove chunks
 //! of halving size, then single actions, then simplify member lists, until nothing more can go.
 
-use super::action::Action;
+use super::action::{Action, Invalid};
 
 /// Shrink `actions` while `still_fails` holds; at most `budget` trials.
 pub async fn shrink<F, Fut>(
@@ -56,7 +56,8 @@ where
     (actions, trials)
 }
 
-/// Smaller versions of one action: shorter member lists, fewer optional parts.
+/// Smaller versions of one action: shorter member lists, fewer optional parts, smaller generated
+/// member counts.
 fn simpler(action: &Action) -> Vec<Action> {
     let halves = |v: &Vec<String>| -> Vec<Vec<String>> {
         if v.is_empty() {
@@ -73,22 +74,23 @@ fn simpler(action: &Action) -> Vec<Action> {
             name,
             members,
             child,
+            auto,
         } => {
+            let base = |members: Vec<String>, child: Option<u32>, auto| Action::Create {
+                label: *label,
+                name: name.clone(),
+                members,
+                child,
+                auto,
+            };
             for m in halves(members) {
-                out.push(Action::Create {
-                    label: *label,
-                    name: name.clone(),
-                    members: m,
-                    child: *child,
-                });
+                out.push(base(m, *child, auto.clone()));
             }
             if child.is_some() {
-                out.push(Action::Create {
-                    label: *label,
-                    name: name.clone(),
-                    members: members.clone(),
-                    child: None,
-                });
+                out.push(base(members.clone(), None, auto.clone()));
+            }
+            if auto.is_some() {
+                out.push(base(members.clone(), *child, None));
             }
         }
         Action::Update {
@@ -99,8 +101,9 @@ fn simpler(action: &Action) -> Vec<Action> {
             add_from,
             remove_from,
             nulls,
+            auto,
         } => {
-            let base = |add: Vec<String>, remove: Vec<String>| Action::Update {
+            let base = |add: Vec<String>, remove: Vec<String>, auto| Action::Update {
                 group: *group,
                 add,
                 remove,
@@ -108,27 +111,55 @@ fn simpler(action: &Action) -> Vec<Action> {
                 add_from: *add_from,
                 remove_from: *remove_from,
                 nulls: *nulls,
+                auto,
             };
             for a in halves(add) {
-                out.push(base(a, remove.clone()));
+                out.push(base(a, remove.clone(), auto.clone()));
             }
             for r in halves(remove) {
-                out.push(base(add.clone(), r));
+                out.push(base(add.clone(), r, auto.clone()));
+            }
+            if auto.is_some() {
+                out.push(base(add.clone(), remove.clone(), None));
             }
         }
         Action::Replace {
             group,
             name,
             members,
+            auto,
         } => {
             for m in halves(members) {
                 out.push(Action::Replace {
                     group: *group,
                     name: name.clone(),
                     members: m,
+                    auto: auto.clone(),
                 });
             }
         }
+        Action::CreateLarge {
+            label,
+            count,
+            start,
+        } if *count > 1 => out.push(Action::CreateLarge {
+            label: *label,
+            count: count / 2,
+            start: *start,
+        }),
+        // Eleven unknown child groups instead of eleven created ones: one step, not twelve.
+        Action::ManyChildren { .. } => out.push(Action::BadCreate {
+            kind: Invalid::ManyChildren,
+        }),
+        Action::AddMany {
+            group,
+            count,
+            start,
+        } if *count > 1 => out.push(Action::AddMany {
+            group: *group,
+            count: count / 2,
+            start: *start,
+        }),
         _ => {}
     }
     out

@@ -99,7 +99,7 @@ pub fn expect_variables(expect: &Expect) -> Vec<String> {
     }
     for m in &expect.matches {
         let options = m.one_of.iter().flatten();
-        for value in m.equals.iter().chain(options) {
+        for value in m.equals.iter().chain(&m.excludes).chain(options) {
             variables_in(value, &mut names);
         }
     }
@@ -114,6 +114,7 @@ pub fn render_expect(expect: &Expect, vars: &Vars) -> Result<Expect, String> {
     out.members = value(&expect.members)?;
     for m in &mut out.matches {
         m.equals = value(&m.equals)?;
+        m.excludes = value(&m.excludes)?;
         if let Some(options) = &m.one_of {
             m.one_of = Some(
                 options
