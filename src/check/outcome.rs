@@ -4,7 +4,9 @@ use crate::spec::Level;
 use serde::Serialize;
 
 /// The version of `summary.json`'s schema (docs/summary-json.md). Bump on any breaking change.
-pub const SUMMARY_VERSION: u32 = 1;
+/// 2: verdict `"skipped"`, `skipped` (the reason) and `totals.skipped` (scenarios that need the
+/// emulator, against another target).
+pub const SUMMARY_VERSION: u32 = 2;
 
 /// Strictness: `default` warns on `should` rules, `strict` fails on them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, clap::ValueEnum)]
