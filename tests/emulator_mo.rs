@@ -141,6 +141,46 @@ async fn errors_are_the_emulators() {
     assert_eq!((status, answer), (StatusCode::OK, json!({"changed": []})));
 }
 
+/// Many senders joining at once: none is lost (the message is applied under the plan's lock).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_joins_lose_nothing() {
+    let api = std::sync::Arc::new(Api::start().await);
+    let url = format!("{}/xms/v1/P/groups", api.base);
+    let body = json!({"auto_update": {"to": "12345", "add": {"first_word": "JOIN"}}});
+    let (_, group) = api.send(reqwest::Method::POST, url, body).await;
+    let id = group["id"].as_str().unwrap().to_owned();
+    let mut tasks = tokio::task::JoinSet::new();
+    for n in 0..64 {
+        let api = api.clone();
+        tasks.spawn(async move {
+            let from = format!("467000001{n:02}");
+            api.mo(json!({"from": from, "to": "12345", "body": "join"}))
+                .await
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        let (status, answer) = done.unwrap();
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        assert_eq!(
+            answer["changed"].as_array().map(Vec::len),
+            Some(1),
+            "{answer}"
+        );
+    }
+    assert_eq!(api.size(&id).await, 64);
+}
+
+/// `emulator: true` addresses a path, not one of the seven operations.
+#[test]
+fn an_emulator_step_needs_method_and_path() {
+    let text = "name: x\nsteps:\n  - request: create\n    emulator: true\n";
+    let err = groupcheck::scenario::parse::parse(Path::new("x.yaml"), text).unwrap_err();
+    assert!(err.to_string().contains("emulator: true"), "{err}");
+    let ok = "name: x\nsteps:\n  - method: POST\n    path: /mo\n    emulator: true\n";
+    let scenario = groupcheck::scenario::parse::parse(Path::new("x.yaml"), ok).unwrap();
+    assert!(scenario.requires_emulator());
+}
+
 /// The scenario that needs the emulator, `check`ed against a `groupcheck serve` target: without
 /// `--target-is-emulator` it is reported skipped, with its reason, in the console and in every
 /// report, and the run passes; with it, the scenario runs and passes.
