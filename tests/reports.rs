@@ -66,6 +66,7 @@ fn scenario(file: &str, name: &str, rules: &[&str], findings: Vec<Finding>) -> S
         error,
         leftovers: Vec::new(),
         duration_ms: 12.5,
+        skipped: None,
     }
 }
 

@@ -53,6 +53,19 @@ pub struct RunOptions {
     pub run_id: String,
     pub target_label: String,
     pub jobs: usize,
+    /// The target is groupcheck's emulator (embedded, or declared with `--target-is-emulator`):
+    /// scenarios with `emulator: true` steps run; otherwise they are reported skipped.
+    pub emulator: bool,
+}
+
+/// Why a scenario is not run against this target, if it is not.
+fn skip_reason(scenario: &Scenario, options: &RunOptions) -> Option<String> {
+    (scenario.requires_emulator() && !options.emulator).then(|| {
+        "needs groupcheck's emulator (a step sends a simulated inbound SMS to /emulator/v1/…), \
+         and the target is not it: run without --target, or add --target-is-emulator for a \
+         `groupcheck serve` target"
+            .to_owned()
+    })
 }
 
 /// Run scenarios: the parallel ones `jobs` at a time, each on its own groups, then the serial ones
@@ -68,11 +81,20 @@ pub async fn run(
     on_event(Event::Started {
         total: scenarios.len(),
     });
-    let (parallel, serial): (Vec<_>, Vec<_>) = scenarios
-        .into_iter()
-        .enumerate()
-        .partition(|(_, s)| !s.serial);
     let mut outcomes: Vec<(usize, ScenarioOutcome)> = Vec::new();
+    let mut runnable = Vec::with_capacity(scenarios.len());
+    for (index, scenario) in scenarios.into_iter().enumerate() {
+        match skip_reason(&scenario, &options) {
+            Some(reason) => {
+                let about = About::of(&scenario, index);
+                let outcome = ScenarioOutcome::skipped(about.file, about.name, about.rules, reason);
+                on_event(Event::Finished(&outcome));
+                outcomes.push((index, outcome));
+            }
+            None => runnable.push((index, scenario)),
+        }
+    }
+    let (parallel, serial): (Vec<_>, Vec<_>) = runnable.into_iter().partition(|(_, s)| !s.serial);
     let semaphore = Arc::new(Semaphore::new(options.jobs.max(1)));
     let mut tasks = tokio::task::JoinSet::new();
     // A scenario that panics (a bug, never a target's doing) is not lost: it is reported as an
@@ -196,6 +218,7 @@ async fn crashed(ctx: &RunContext, about: About, error: tokio::task::JoinError) 
         error,
         leftovers,
         duration_ms: about.started.elapsed().as_secs_f64() * 1000.0,
+        skipped: None,
     }
 }
 
@@ -297,6 +320,7 @@ mod tests {
                 run_id: "r".into(),
                 target_label: "t".into(),
                 jobs: 2,
+                emulator: true,
             },
             &|_| {},
         )

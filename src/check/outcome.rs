@@ -4,7 +4,9 @@ use crate::spec::Level;
 use serde::Serialize;
 
 /// The version of `summary.json`'s schema (docs/summary-json.md). Bump on any breaking change.
-pub const SUMMARY_VERSION: u32 = 1;
+/// 2: verdict `"skipped"`, `skipped` (the reason) and `totals.skipped` (scenarios that need the
+/// emulator, against another target).
+pub const SUMMARY_VERSION: u32 = 2;
 
 /// Strictness: `default` warns on `should` rules, `strict` fails on them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, clap::ValueEnum)]
@@ -77,6 +79,9 @@ pub struct StepRecord {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
+    /// Not run, for a reason given in `skipped` (it needs groupcheck's emulator and the target is
+    /// not it). Counted and listed in every report; it neither passes nor fails the run.
+    Skipped,
     Passed,
     Warned,
     Failed,
@@ -97,9 +102,28 @@ pub struct ScenarioOutcome {
     /// Groups created and not deleted by the end (cleanup failures).
     pub leftovers: Vec<String>,
     pub duration_ms: f64,
+    /// Why the scenario was not run (verdict `skipped`); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<String>,
 }
 
 impl ScenarioOutcome {
+    /// A scenario not run, with the reason.
+    pub fn skipped(file: String, name: String, rules: Vec<String>, reason: String) -> Self {
+        ScenarioOutcome {
+            file,
+            name,
+            rules,
+            verdict: Verdict::Skipped,
+            steps: Vec::new(),
+            findings: Vec::new(),
+            error: None,
+            leftovers: Vec::new(),
+            duration_ms: 0.0,
+            skipped: Some(reason),
+        }
+    }
+
     pub fn verdict_of(findings: &[Finding], error: &Option<String>) -> Verdict {
         if error.is_some() {
             Verdict::Error
@@ -138,6 +162,8 @@ pub struct Totals {
     pub warned: usize,
     pub failed: usize,
     pub errors: usize,
+    /// Scenarios not run (verdict `skipped`).
+    pub skipped: usize,
     pub failures: usize,
     pub warnings: usize,
     pub notes: usize,
@@ -156,6 +182,7 @@ impl RunOutcome {
                 Verdict::Warned => t.warned += 1,
                 Verdict::Failed => t.failed += 1,
                 Verdict::Error => t.errors += 1,
+                Verdict::Skipped => t.skipped += 1,
             }
             t.requests += s.steps.len();
             for f in &s.findings {

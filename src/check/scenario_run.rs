@@ -120,6 +120,9 @@ pub(super) async fn run(ctx: &RunContext, scenario: &Scenario, index: usize) -> 
                     obs: &obs,
                 }));
             }
+            if rendered.request.emulator && !rendered.request.second_plan {
+                oracle.inbound(rendered.request.body.as_deref(), &obs);
+            }
             dedupe(&mut problems);
             let step_failed = !problems.is_empty();
             findings.extend(place(problems));
@@ -157,6 +160,7 @@ pub(super) async fn run(ctx: &RunContext, scenario: &Scenario, index: usize) -> 
         error,
         leftovers,
         duration_ms: started.elapsed().as_secs_f64() * 1000.0,
+        skipped: None,
     }
 }
 

@@ -33,6 +33,11 @@ pub struct CheckArgs {
     /// Print only failures and the summary.
     #[arg(long, short)]
     pub quiet: bool,
+    /// The --target is groupcheck's emulator (`groupcheck serve`): run the scenarios that need it
+    /// (simulated inbound SMS). Without it they run only against the embedded emulator and are
+    /// reported skipped against a --target.
+    #[arg(long)]
+    pub target_is_emulator: bool,
 }
 
 pub fn run(args: CheckArgs) -> u8 {
@@ -137,6 +142,7 @@ async fn run_async(args: CheckArgs, scenarios: Vec<scenario::Scenario>) -> u8 {
             run_id,
             target_label: resolved.label.clone(),
             jobs: args.jobs,
+            emulator: resolved.emulator.is_some() || args.target_is_emulator,
         },
         &|event| console.event(event),
     )

@@ -197,6 +197,11 @@ impl Direct {
     ) -> Result<hyper::Request<Full<Bytes>>, TransportError> {
         let refuse =
             |what: String| TransportError::Other(format!("cannot make the request: {what}"));
+        if request.emulator {
+            return Err(refuse(
+                "a step to the emulator's /emulator/ path cannot run under load".into(),
+            ));
+        }
         let root = &self.roots[second];
         // Dot segments (plain or percent-encoded) are resolved and confined as the Client does.
         let mut target = if request.path.contains('.') || request.path.contains('%') {

@@ -60,13 +60,16 @@ impl Target {
         format!("{}/xms/v1/{}", self.base_url, self.service_plan_id)
     }
 
-    /// The root and token a request addresses.
-    fn route(&self, second: bool) -> (String, &Secret) {
-        if second {
-            let root = format!("{}/xms/v1/{}", self.base_url, self.second_plan_id);
+    /// The root and token a request addresses: `/xms/v1/{plan}`, or for a request to the
+    /// emulator's own extensions (`HttpRequest::emulator`) `/emulator/v1/{plan}`.
+    fn route(&self, request: &HttpRequest) -> (String, &Secret) {
+        let api = if request.emulator { "emulator" } else { "xms" };
+        if request.second_plan {
+            let root = format!("{}/{api}/v1/{}", self.base_url, self.second_plan_id);
             (root, self.second_token.as_ref().unwrap_or(&self.token))
         } else {
-            (self.plan_root(), &self.token)
+            let root = format!("{}/{api}/v1/{}", self.base_url, self.service_plan_id);
+            (root, &self.token)
         }
     }
 }
@@ -113,6 +116,9 @@ pub struct HttpRequest {
     pub auth: Auth,
     /// Address the second service plan.
     pub second_plan: bool,
+    /// Below `/emulator/v1/{service_plan_id}` instead: groupcheck's emulator's own extensions
+    /// (the simulated inbound SMS). Only `check` sends these, and only to the emulator.
+    pub emulator: bool,
 }
 
 impl HttpRequest {
@@ -262,7 +268,7 @@ impl Client {
     ) -> Result<(u16, Option<Duration>, Vec<(String, String)>, Vec<u8>), TransportError> {
         let method = reqwest::Method::from_bytes(request.method.as_bytes())
             .map_err(|_| TransportError::Other(format!("invalid method {}", request.method)))?;
-        let (root, token) = self.target.route(request.second_plan);
+        let (root, token) = self.target.route(request);
         let url = confine(&root, &request.path)?;
         let mut builder = self
             .http
@@ -352,7 +358,7 @@ impl Client {
     /// A curl command that reproduces the request; the token is read from `$SINCH_API_TOKEN`,
     /// never written out. Bodies over 2,000 bytes are elided.
     pub fn curl(&self, request: &HttpRequest) -> String {
-        let (root, _) = self.target.route(request.second_plan);
+        let (root, _) = self.target.route(request);
         let mut url = format!("{root}{}", request.path);
         if !request.query.is_empty() {
             let pairs = form_urlencoded::Serializer::new(String::new())

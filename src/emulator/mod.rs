@@ -10,6 +10,9 @@
 //!   `Content-Type: application/json`, 413 for a body over the size limit, 400 and 403 from the
 //!   model; every error with a `{"code", "text"}` JSON body.
 //!
+//! Beyond the API: `POST /emulator/v1/{service_plan_id}/mo`, a simulated inbound SMS that applies
+//! `auto_update` keywords ([`mo`]).
+//!
 //! The HTTP layer lives in [`routes`]; this file starts and stops the server. Defects to inject
 //! are in [`faults`] (faults and deviations); choices the documents leave open, taken the other
 //! way, in [`liberties`].
@@ -18,6 +21,7 @@ mod fault;
 pub mod faults;
 pub mod liberties;
 mod liberty;
+mod mo;
 mod routes;
 mod state;
 

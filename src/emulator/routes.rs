@@ -30,6 +30,10 @@ pub(super) fn router(config: EmulatorConfig) -> Router {
             get(retrieve).put(replace).post(update).delete(delete),
         )
         .route("/xms/v1/{plan}/groups/{id}/members", get(members))
+        .route(
+            "/emulator/v1/{plan}/mo",
+            axum::routing::post(super::mo::inbound),
+        )
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(unknown_path)
         .layer(DefaultBodyLimit::max(body_limit))

@@ -10,10 +10,12 @@
 //! * [`group`]: one group's state and its JSON view.
 //! * [`store`]: the groups of one service plan and the seven operations on them.
 //! * [`id`]: group ids and timestamps in the documented formats.
+//! * [`keyword`]: `auto_update` keywords: what a simulated inbound SMS does (emulator only).
 
 pub mod error;
 pub mod group;
 pub mod id;
+pub mod keyword;
 pub mod msisdn;
 pub mod request;
 pub mod store;

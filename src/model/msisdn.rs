@@ -67,7 +67,13 @@ fn strip_decorations(input: &str) -> Option<String> {
 /// A short code or MSISDN as `auto_update.to` accepts it ("Must be valid MSISDN or short code"):
 /// 3 to 15 digits after the same normalisation.
 pub fn is_valid_short_code_or_msisdn(input: &str) -> bool {
-    strip_decorations(input).is_some_and(|d| (3..=MAX_DIGITS).contains(&d.len()))
+    normalise_short_code_or_msisdn(input).is_some()
+}
+
+/// A short code or MSISDN normalised like MSISDNs (`+`, `00`, spaces, dashes and brackets
+/// removed): its digits, or `None` when it is not 3 to 15 digits. A short code stays its digits.
+pub fn normalise_short_code_or_msisdn(input: &str) -> Option<String> {
+    strip_decorations(input).filter(|d| (3..=MAX_DIGITS).contains(&d.len()))
 }
 
 #[cfg(test)]
@@ -121,5 +127,18 @@ mod tests {
         assert!(is_valid_short_code_or_msisdn("+15551231234"));
         assert!(!is_valid_short_code_or_msisdn("12"));
         assert!(!is_valid_short_code_or_msisdn("join"));
+        assert_eq!(
+            normalise_short_code_or_msisdn("12345").as_deref(),
+            Some("12345")
+        );
+        assert_eq!(
+            normalise_short_code_or_msisdn("+1 (555) 123-1234").as_deref(),
+            Some("15551231234")
+        );
+        assert_eq!(
+            normalise_short_code_or_msisdn("0015551231234").as_deref(),
+            Some("15551231234")
+        );
+        assert_eq!(normalise_short_code_or_msisdn("12"), None);
     }
 }

@@ -4,7 +4,8 @@
 //! semantics: members are a set, adds before removes, unknown removes accepted, name kept when
 //! omitted and removed on `null`, `add_from_group` / `remove_from_group`, unknown referenced groups
 //! are 403 `unknown_group`, replace replaces everything, delete makes the id unknown (404), and
-//! listing is newest first with `page_size` counting the groups on the page.
+//! listing is newest first with `page_size` counting the groups on the page. [`Store::inbound`]
+//! applies a simulated inbound SMS's `auto_update` keywords (an emulator extension).
 //!
 //! The caller supplies the time and, on create, the new id: the emulator uses its clock and a
 //! random ULID; the oracle uses what the target answered.
@@ -12,6 +13,7 @@
 use super::Millis;
 use super::error::ApiError;
 use super::group::{Group, GroupView};
+use super::keyword::Inbound;
 use super::msisdn::Msisdn;
 use super::request::{CreateRequest, ListQuery, NameChange, ReplaceRequest, UpdateRequest};
 use serde::Serialize;
@@ -190,6 +192,29 @@ impl Store {
             count: self.groups.len(),
             groups,
         }
+    }
+
+    /// A simulated inbound SMS (the emulator's `POST /emulator/v1/{plan}/mo`): every group whose
+    /// `auto_update.to` it reaches and whose add or remove keyword it carries adds or removes the
+    /// sender (adds before removes, see [`super::keyword`]). Returns the ids of the groups whose
+    /// members changed, oldest first; their `modified_at` moves like after an update, and a group
+    /// the message leaves as it was (a member sending the add keyword again) is untouched.
+    pub fn inbound(&mut self, message: &Inbound, now: Millis) -> Vec<String> {
+        let mut changed = Vec::new();
+        for id in self.order.values() {
+            let Some(group) = self.groups.get_mut(id) else {
+                continue;
+            };
+            let Some(auto_update) = &group.auto_update else {
+                continue;
+            };
+            let effect = message.effect_on(auto_update);
+            if effect.apply(&mut group.members, message.from) {
+                group.modified_at = later(group.modified_at, now);
+                changed.push(id.clone());
+            }
+        }
+        changed
     }
 
     /// Ids newest first.

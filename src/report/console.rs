@@ -115,6 +115,16 @@ impl Console {
                 s.error.as_deref().unwrap_or("")
             );
         }
+        for s in &outcome.scenarios {
+            if let Some(reason) = &s.skipped {
+                eprintln!(
+                    "\n{} {} ({}): {reason}",
+                    Style::new().yellow().bold().apply_to("skipped:"),
+                    s.name,
+                    s.file
+                );
+            }
+        }
         let t = outcome.totals();
         let verdict = if outcome.exit_code() == 0 {
             Style::new().green().bold().apply_to("PASSED")
@@ -122,12 +132,13 @@ impl Console {
             Style::new().red().bold().apply_to("FAILED")
         };
         eprintln!(
-            "\n{verdict}: {}: {} passed, {} warned, {} failed, {} errors · {} failures, {} warnings, {} notes · {} requests in {:.2} s",
+            "\n{verdict}: {}: {} passed, {} warned, {} failed, {} errors, {} skipped · {} failures, {} warnings, {} notes · {} requests in {:.2} s",
             plural(t.scenarios, "scenario"),
             t.passed,
             t.warned,
             t.failed,
             t.errors,
+            t.skipped,
             t.failures,
             t.warnings,
             t.notes,
@@ -161,15 +172,18 @@ fn scenario_line(s: &ScenarioOutcome) -> String {
         Verdict::Warned => ("!", Style::new().yellow()),
         Verdict::Failed => ("✗", Style::new().red()),
         Verdict::Error => ("E", Style::new().red().bold()),
+        Verdict::Skipped => ("-", Style::new().yellow()),
+    };
+    let after = match &s.skipped {
+        Some(_) => "skipped".to_owned(),
+        None => format!("{:.0} ms", s.duration_ms),
     };
     format!(
         "  {} {} {} {}",
         style.apply_to(mark),
         s.name,
         Style::new().dim().apply_to(format!("({})", s.file)),
-        Style::new()
-            .dim()
-            .apply_to(format!("{:.0} ms", s.duration_ms))
+        Style::new().dim().apply_to(after)
     )
 }
 

@@ -2,7 +2,8 @@
 //! (classname = scenario file, name = scenario name). A scenario with failures gets one
 //! `<failure>` (JUnit allows one per test case): its message names the first broken rule
 //! (`rule-id: message`), its text lists every failure with statement, location, diff and curl
-//! reproducer. A scenario that stopped early gets an `<error>`. Warnings and notes go to
+//! reproducer. A scenario that stopped early gets an `<error>`; one not run (it needs the
+//! emulator) a `<skipped>` with the reason. Warnings and notes go to
 //! `<system-out>`, with the steps, so a passing test case still shows them.
 
 use super::tally::{fmt_ms, profile_word, step_text, visible_controls};
@@ -57,7 +58,11 @@ fn test_case(s: &ScenarioOutcome) -> TestCase {
         .iter()
         .filter(|f| f.severity == Severity::Failure)
         .collect();
-    let status = if let Some(error) = &s.error {
+    let status = if let Some(reason) = &s.skipped {
+        let mut status = TestCaseStatus::skipped();
+        status.set_message(x(reason)).set_type("skipped");
+        status
+    } else if let Some(error) = &s.error {
         let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
         status.set_message(x(error)).set_type("error");
         let mut text = format!("{}\n", x(error));

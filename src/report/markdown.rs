@@ -1,5 +1,6 @@
 //! `report.md`, made for a GitHub Actions step summary (`cat report.md >> $GITHUB_STEP_SUMMARY`):
-//! the verdict, totals, results by rule and by operation, the scenarios that stopped early, then
+//! the verdict, totals, results by rule and by operation, the scenarios that stopped early or were
+//! skipped, then
 //! every failure (and warning, and note) in a `<details>` block with its statement, location,
 //! message, diff and curl reproducer.
 //!
@@ -37,6 +38,7 @@ pub fn render_with_cap(outcome: &RunOutcome, cap: usize) -> String {
     };
     head(&mut doc, outcome);
     errors(&mut doc, outcome);
+    skipped(&mut doc, outcome);
     rules_table(&mut doc, &by_rule(outcome));
     operations_table(&mut doc, &by_operation(outcome));
     for (severity, title, mark) in [
@@ -162,15 +164,16 @@ fn head(doc: &mut Doc, outcome: &RunOutcome) {
             escape(reason)
         ));
     }
-    s.push_str("| scenarios | ✅ passed | ⚠️ warned | ❌ failed | 🛑 errors | failures | warnings | notes | requests |\n");
-    s.push_str("|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    s.push_str("| scenarios | ✅ passed | ⚠️ warned | ❌ failed | 🛑 errors | ⏭️ skipped | failures | warnings | notes | requests |\n");
+    s.push_str("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     s.push_str(&format!(
-        "| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n\n",
+        "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n\n",
         t.scenarios,
         t.passed,
         t.warned,
         t.failed,
         t.errors,
+        t.skipped,
         t.failures,
         t.warnings,
         t.notes,
@@ -203,6 +206,32 @@ fn errors(doc: &mut Doc, outcome: &RunOutcome) {
         line.push('\n');
         if !doc.push(&line) {
             doc.omit(stopped.len() - i, "scenario errors");
+            return;
+        }
+    }
+    doc.push("\n");
+}
+
+/// The scenarios not run, with the reason (never silently).
+fn skipped(doc: &mut Doc, outcome: &RunOutcome) {
+    let skipped: Vec<(&ScenarioOutcome, &String)> = outcome
+        .scenarios
+        .iter()
+        .filter_map(|s| s.skipped.as_ref().map(|r| (s, r)))
+        .collect();
+    if skipped.is_empty() {
+        return;
+    }
+    doc.push("### ⏭️ Skipped\n\n");
+    for (i, (s, reason)) in skipped.iter().enumerate() {
+        let line = format!(
+            "- **{}** ({}): {}\n",
+            escape(&s.name),
+            code(&s.file),
+            escape(reason)
+        );
+        if !doc.push(&line) {
+            doc.omit(skipped.len() - i, "skipped scenarios");
             return;
         }
     }

@@ -23,6 +23,7 @@ pub fn verdict_word(verdict: Verdict) -> &'static str {
         Verdict::Warned => "warned",
         Verdict::Failed => "failed",
         Verdict::Error => "error",
+        Verdict::Skipped => "skipped",
     }
 }
 
@@ -127,7 +128,8 @@ pub fn by_rule(outcome: &RunOutcome) -> Vec<RuleRow<'_>> {
         for rule in named {
             let r = row(&mut rows, rule);
             r.scenarios += 1;
-            if s.verdict == Verdict::Error {
+            // A skipped scenario did not exercise its rules either.
+            if matches!(s.verdict, Verdict::Error | Verdict::Skipped) {
                 r.errored += 1;
             }
         }

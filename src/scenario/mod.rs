@@ -2,7 +2,8 @@
 //!
 //! A scenario is a YAML file: a name, the rule ids it exercises, and steps. A step is a request
 //! (an operation shorthand such as `update`, or `method` + `path`), an optional body, expectations
-//! and captures. Teardown steps always run.
+//! and captures. Teardown steps always run. A step with `emulator: true` addresses the emulator's
+//! own extensions; its scenario runs only against the emulator.
 //!
 //! * [`parse`]: loading a file, with file, line and column on every error.
 //! * [`template`]: variables (`{group_id}`), captures and generators (`$msisdns`).
@@ -202,6 +203,11 @@ pub struct Step {
     /// Variables to append to (as arrays) from the response: name → JSON pointer.
     #[serde(default)]
     pub collect: BTreeMap<String, String>,
+    /// `path` is below `/emulator/v1/{service_plan_id}`: an extension of groupcheck's emulator
+    /// (`POST /mo`, a simulated inbound SMS). A scenario with such a step runs only against the
+    /// emulator and is reported skipped against any other target.
+    #[serde(default)]
+    pub emulator: bool,
     /// 1-based line of the step in its file (set by the loader).
     #[serde(skip)]
     pub line: u64,
@@ -289,6 +295,14 @@ impl<T: PartialEq> OneOrMany<T> {
             OneOrMany::One(v) => vec![v],
             OneOrMany::Many(vs) => vs.iter().collect(),
         }
+    }
+}
+
+impl Scenario {
+    /// Whether a step needs groupcheck's emulator (`emulator: true`): the scenario then runs only
+    /// against it.
+    pub fn requires_emulator(&self) -> bool {
+        self.steps.iter().chain(&self.teardown).any(|s| s.emulator)
     }
 }
 

@@ -191,6 +191,13 @@ fn check_step(step: &Step, catalogue: &Catalogue) -> Result<(), String> {
             );
         }
     }
+    if step.emulator && step.request.is_some() {
+        return Err(
+            "`emulator: true` takes `method` + `path` below /emulator/v1/{service_plan_id} \
+             (such as `POST /mo`), not `request: <operation>`"
+                .to_owned(),
+        );
+    }
     if step.body.is_some() && step.raw_body.is_some() {
         return Err("a step has either `body` or `raw_body`, not both".to_owned());
     }

@@ -50,6 +50,8 @@ pub fn render(step: &Step, vars: &Vars) -> Result<Rendered, String> {
     };
     let (op, group) = match step.request {
         Some(op) => (Some(op), group),
+        // A path below /emulator/ is none of the seven operations, whatever it looks like.
+        None if step.emulator => (None, None),
         None => Operation::classify(&method, &path).map_or((None, None), |(op, g)| (Some(op), g)),
     };
     let mut query = Vec::with_capacity(step.query.len());
@@ -82,6 +84,7 @@ pub fn render(step: &Step, vars: &Vars) -> Result<Rendered, String> {
             body: bytes,
             auth: step.auth,
             second_plan: step.plan == Plan::Second,
+            emulator: step.emulator,
         },
         op,
         group,

@@ -145,6 +145,7 @@ impl Detector for CheckDetector {
                     run_id: crate::report::run_id(),
                     target_label: subject.label.clone(),
                     jobs: self.jobs,
+                    emulator: true,
                 },
                 &|_| {},
             )

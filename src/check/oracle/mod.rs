@@ -10,7 +10,9 @@
 //!
 //! * [`views`]: comparing a Group response with the model, and which rule a difference breaks.
 //! * [`list`]: the list checks, written to hold when other groups exist on the account.
+//! * [`inbound`]: learning from a simulated inbound SMS (an emulator step).
 
+mod inbound;
 mod list;
 mod views;
 

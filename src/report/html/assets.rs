@@ -9,6 +9,7 @@ pub(super) const FILTERS: &str = r#"<div id="filters" hidden>
 <option value="error">error</option>
 <option value="warned">warned</option>
 <option value="passed">passed</option>
+<option value="skipped">skipped</option>
 </select></label>
 <label>Find <input id="f-text" type="search" placeholder="name, file or rule id"></label>
 <span id="f-count"></span>

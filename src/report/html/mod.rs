@@ -215,6 +215,7 @@ fn totals_tiles(h: &mut String, t: &Totals) {
         ("warned", t.warned, "warned"),
         ("failed", t.failed, "failed"),
         ("errors", t.errors, "error"),
+        ("skipped", t.skipped, "skipped"),
         ("failures", t.failures, "failed"),
         ("warnings", t.warnings, "warned"),
         ("notes", t.notes, "note"),
@@ -406,6 +407,13 @@ fn scenario(h: &mut String, i: usize, s: &ScenarioOutcome, budget: &mut usize) {
         count_text(s),
         fmt_ms(s.duration_ms)
     );
+    if let Some(reason) = &s.skipped {
+        let _ = writeln!(
+            h,
+            "<p class=\"skipped\"><strong>Skipped (not run):</strong> {}</p>",
+            esc_clip(reason, MAX_TEXT)
+        );
+    }
     if let Some(error) = &s.error {
         let _ = writeln!(
             h,
