@@ -33,7 +33,7 @@ pub struct Subject {
 impl Subject {
     /// An HTTP client for the subject, with the default limits.
     pub fn client(&self) -> Result<Client, String> {
-        Client::new(self.target.clone(), ClientConfig::default())
+        Client::new(self.target.clone(), ClientConfig::default()).map_err(|e| e.to_string())
     }
 }
 

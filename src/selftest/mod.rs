@@ -120,12 +120,17 @@ pub struct SelftestOutcome {
 
 impl SelftestOutcome {
     /// 0 when every fault was caught (or awaits an unplugged detector) and the correct emulator
-    /// is clean; 1 otherwise (`exit::FAILURES`: an escaped fault).
+    /// is clean; 1 otherwise (an escaped fault).
     pub fn exit_code(&self) -> u8 {
+        crate::exit::code(Ok(self.outcome()))
+    }
+
+    /// Passed, or failed (a fault escaped, or the correct emulator failed something).
+    pub fn outcome(&self) -> crate::exit::Outcome {
         if self.summary.escaped == 0 && self.summary.correct_passed {
-            crate::exit::OK
+            crate::exit::Outcome::Passed
         } else {
-            crate::exit::FAILURES
+            crate::exit::Outcome::Failed
         }
     }
 }

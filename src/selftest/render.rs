@@ -3,6 +3,7 @@
 //! nothing here judges.
 
 use super::{CorrectRow, Detection, FaultRow, SelftestOutcome, Status};
+use crate::report::text::esc;
 use crate::spec::Level;
 use std::collections::BTreeSet;
 use std::fmt::Write;
@@ -234,22 +235,6 @@ pub fn markdown(outcome: &SelftestOutcome) -> String {
 }
 
 // ---- HTML -----------------------------------------------------------------------------------
-
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c if c.is_control() && c != '\n' => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 const CSS: &str = "body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}\
 h1{font-size:1.4em}.verdict{font-weight:bold;padding:.4em .8em;display:inline-block;border-radius:4px}\
