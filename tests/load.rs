@@ -6,10 +6,10 @@
 mod common;
 
 use common::{ServeProcess, groupcheck_command, run, tmp_dir};
-use groupcheck::load::hdr;
-use groupcheck::load::record::{Key, Outcome, Recorder};
+use groupcheck::load::measure::hdr;
+use groupcheck::load::measure::record::{Key, Outcome, Recorder};
+use groupcheck::load::measure::summary::{LoadSummary, OperationSummary, from_json};
 use groupcheck::load::shard::Shard;
-use groupcheck::load::summary::{LoadSummary, OperationSummary, from_json};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -368,7 +368,7 @@ fn four_shards_merge_to_the_percentiles_of_all_samples() {
         );
         std::fs::write(
             dir.join("summary.json"),
-            groupcheck::load::summary::to_json(&summary),
+            groupcheck::load::measure::summary::to_json(&summary),
         )
         .unwrap();
     }

@@ -110,10 +110,8 @@ for n in {names:?}:
 
 /// `serve` arguments of the servers Schemathesis must find nothing against: the emulator as it is,
 /// and with every liberty (answers the documents leave open, docs/openapi.md).
-const CLEAN_SERVERS: &[(&str, &[&str])] = &[
-    ("default", &[]),
-    ("every liberty", &["--liberty", "all"]),
-];
+const CLEAN_SERVERS: &[(&str, &[&str])] =
+    &[("default", &[]), ("every liberty", &["--liberty", "all"])];
 
 /// Faults whose answers contradict what specs/openapi.yaml declares (statuses, schemas, auth,
 /// use after delete, rejected input, media type): Schemathesis must report each.

@@ -11,9 +11,10 @@ pub mod oracle;
 pub mod outcome;
 mod scenario_run;
 
+use crate::client::Auth;
 use crate::client::ledger::{self, Entry, Ledger};
 use crate::client::{Client, HttpRequest};
-use crate::scenario::{Auth, Scenario};
+use crate::scenario::Scenario;
 use outcome::{Profile, RunOutcome, SUMMARY_VERSION, ScenarioOutcome};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -222,14 +223,23 @@ async fn crashed(ctx: &RunContext, about: About, error: tokio::task::JoinError) 
     }
 }
 
+/// Why a group could not be deleted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DeleteError {
+    #[error("refusing to delete '{0}': it is not an id that names one group")]
+    NotAnId(String),
+    #[error(transparent)]
+    Transport(#[from] crate::client::TransportError),
+    #[error("delete {id} answered {status}")]
+    Status { id: String, status: u16 },
+}
+
 /// Delete one group, recording it in the ledger; a 404 counts as already gone. The id came from
 /// the target: it is sent as one percent-encoded path segment, and an id that cannot name one
 /// group (empty, `.`, `..`) is refused rather than sent.
-pub async fn delete_group(ctx: &RunContext, id: &str) -> Result<(), String> {
+pub async fn delete_group(ctx: &RunContext, id: &str) -> Result<(), DeleteError> {
     if matches!(id, "" | "." | "..") {
-        return Err(format!(
-            "refusing to delete '{id}': it is not an id that names one group"
-        ));
+        return Err(DeleteError::NotAnId(id.to_owned()));
     }
     let request = HttpRequest {
         method: "DELETE".into(),
@@ -237,7 +247,7 @@ pub async fn delete_group(ctx: &RunContext, id: &str) -> Result<(), String> {
         auth: Auth::Token,
         ..HttpRequest::default()
     };
-    let obs = ctx.client.send(&request).await.map_err(|e| e.to_string())?;
+    let obs = ctx.client.send(&request).await?;
     if (200..300).contains(&obs.status) || obs.status == 404 {
         if let Some(ledger) = &ctx.ledger {
             ledger.record(&Entry::Deleted {
@@ -247,7 +257,10 @@ pub async fn delete_group(ctx: &RunContext, id: &str) -> Result<(), String> {
         }
         Ok(())
     } else {
-        Err(format!("delete {id} answered {}", obs.status))
+        Err(DeleteError::Status {
+            id: id.to_owned(),
+            status: obs.status,
+        })
     }
 }
 
@@ -337,7 +350,7 @@ mod tests {
             assert!(s.leftovers.is_empty(), "{:?}", s.leftovers);
         }
         assert_eq!(outcome.scenarios[1].verdict, Verdict::Passed);
-        assert_eq!(outcome.exit_code(), crate::exit::FAILURES);
+        assert_eq!(outcome.outcome(), crate::exit::Outcome::Failed);
         let list: serde_json::Value = reqwest::Client::new()
             .get(format!("{}/xms/v1/P/groups", emulator.base_url()))
             .bearer_auth(&token)

@@ -196,15 +196,21 @@ impl RunOutcome {
         t
     }
 
-    /// The documented exit code: 3 when aborted, 1 on failures or errors, else 0.
-    pub fn exit_code(&self) -> u8 {
+    /// How the run ended: aborted, failed (failures or scenarios that could not run), passed.
+    pub fn outcome(&self) -> crate::exit::Outcome {
+        use crate::exit::Outcome;
         let t = self.totals();
         if self.aborted.is_some() {
-            crate::exit::UNREACHABLE
+            Outcome::Aborted
         } else if t.failed + t.errors > 0 {
-            crate::exit::FAILURES
+            Outcome::Failed
         } else {
-            crate::exit::OK
+            Outcome::Passed
         }
+    }
+
+    /// The documented exit code of [`Self::outcome`].
+    pub fn exit_code(&self) -> u8 {
+        crate::exit::code(Ok(self.outcome()))
     }
 }

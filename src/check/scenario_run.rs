@@ -8,7 +8,8 @@ use super::oracle::{Exchange, Oracle};
 use super::outcome::{Finding, ScenarioOutcome, Severity, StepRecord};
 use crate::client::ledger::Entry;
 use crate::client::{HttpRequest, Observation};
-use crate::scenario::template::{Vars, capture};
+use crate::scenario::capture;
+use crate::scenario::template::{RenderError, Vars};
 use crate::scenario::{Expect, Operation, Scenario, Step};
 use crate::spec::{Catalogue, Level};
 use serde_json::Value;
@@ -131,7 +132,7 @@ pub(super) async fn run(ctx: &RunContext, scenario: &Scenario, index: usize) -> 
             if scenario.name == super::TEST_PANIC_SCENARIO {
                 panic!("a deliberate panic after the first request");
             }
-            if let Err(message) = captures(step, &obs, &mut vars) {
+            if let Err(message) = capture::apply(step, obs.json().as_ref(), &mut vars) {
                 // Later steps depend on what this one should have returned. When the step already
                 // failed, that failure is the report; otherwise the scenario itself is wrong.
                 if !teardown {
@@ -164,7 +165,7 @@ pub(super) async fn run(ctx: &RunContext, scenario: &Scenario, index: usize) -> 
     }
 }
 
-fn render(step: &Step, vars: &Vars) -> Result<RenderedStep, String> {
+fn render(step: &Step, vars: &Vars) -> Result<RenderedStep, RenderError> {
     let r = crate::scenario::render::render(step, vars)?;
     Ok(RenderedStep {
         request: r.request,
@@ -172,32 +173,6 @@ fn render(step: &Step, vars: &Vars) -> Result<RenderedStep, String> {
         group: r.group,
         expect: crate::scenario::render::render_expect(&step.expect, vars)?,
     })
-}
-
-fn captures(step: &Step, obs: &Observation, vars: &mut Vars) -> Result<(), String> {
-    if step.capture.is_empty() && step.collect.is_empty() {
-        return Ok(());
-    }
-    let body = obs
-        .json()
-        .ok_or("cannot capture from a body that is not JSON")?;
-    for (name, pointer) in &step.capture {
-        let value = capture(&body, pointer)
-            .ok_or_else(|| format!("cannot capture {name}: {pointer} is not in the response"))?;
-        vars.insert(name.clone(), value);
-    }
-    for (name, pointer) in &step.collect {
-        let value = capture(&body, pointer)
-            .ok_or_else(|| format!("cannot collect {name}: {pointer} is not in the response"))?;
-        match vars
-            .entry(name.clone())
-            .or_insert_with(|| Value::Array(Vec::new()))
-        {
-            Value::Array(items) => items.push(value),
-            other => *other = Value::Array(vec![value]),
-        }
-    }
-    Ok(())
 }
 
 /// One report per rule and place in a step: the explicit expectation and the oracle often see the

@@ -1,14 +1,15 @@
 //! `groupcheck capacity`: latency against group size at a fixed arrival rate; a table and an
 //! SVG chart per operation, with the knee marked.
 
+use super::error::{Error, Result};
 use super::load::{check_common, finish, load_scenarios, prepare};
 use super::target::TargetArgs;
-use crate::exit;
+use crate::exit::Outcome;
 use crate::load::RunInfo;
 use crate::load::capacity::{self, CapacitySpec};
-use crate::load::capacity_report;
 use crate::load::flow::CAPACITY_DEFAULTS;
-use crate::load::units::{fmt_duration, parse_duration};
+use crate::report::capacity as capacity_report;
+use crate::units::{fmt_duration, parse_duration};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -53,39 +54,25 @@ pub struct CapacityArgs {
     pub quiet: bool,
 }
 
-pub fn run(args: CapacityArgs) -> u8 {
-    let checked = check_common(None, args.validate_sample, Some(args.groups)).and_then(|_| {
-        if args.sizes.is_empty() || args.sizes.iter().any(|s| !(1..=1_000_000).contains(s)) {
-            return Err("--sizes must list sizes from 1 to 1,000,000".into());
-        }
-        if !(args.rate.is_finite() && args.rate > 0.0) {
-            return Err("--rate must be a positive number of requests per second".into());
-        }
-        if args.duration.is_zero() {
-            return Err("--duration must be positive".into());
-        }
-        Ok(())
-    });
-    let flows = checked.and_then(|_| load_scenarios(&args.flows, &CAPACITY_DEFAULTS));
-    let flows = match flows {
-        Ok(f) => f,
-        Err(e) => {
-            eprintln!("groupcheck capacity: {e}");
-            return exit::USAGE;
-        }
-    };
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("groupcheck capacity: cannot start the runtime: {e}");
-            return exit::UNREACHABLE;
-        }
-    };
+pub fn run(args: CapacityArgs) -> Result<Outcome> {
+    check_common(None, args.validate_sample, Some(args.groups))?;
+    if args.sizes.is_empty() || args.sizes.iter().any(|s| !(1..=1_000_000).contains(s)) {
+        return Err(Error::Usage(
+            "--sizes must list sizes from 1 to 1,000,000".into(),
+        ));
+    }
+    if !(args.rate.is_finite() && args.rate > 0.0) {
+        return Err(Error::Usage(
+            "--rate must be a positive number of requests per second".into(),
+        ));
+    }
+    if args.duration.is_zero() {
+        return Err(Error::Usage("--duration must be positive".into()));
+    }
+    let flows = load_scenarios(&args.flows, &CAPACITY_DEFAULTS)?;
+    let runtime = tokio::runtime::Runtime::new().map_err(Error::runtime)?;
     runtime.block_on(async move {
-        let p = match prepare("capacity", &args.target, &args.report_dir).await {
-            Ok(p) => p,
-            Err(code) => return code,
-        };
+        let p = prepare(&args.target, &args.report_dir).await?;
         let spec = CapacitySpec {
             sizes: args.sizes.clone(),
             rate: args.rate,
@@ -128,6 +115,10 @@ pub fn run(args: CapacityArgs) -> u8 {
         if let Some(emulator) = p.resolved.emulator {
             let _ = emulator.stop().await;
         }
-        summary.exit_code
+        Ok(if summary.aborted.is_some() {
+            Outcome::Aborted
+        } else {
+            Outcome::Passed
+        })
     })
 }

@@ -1,16 +1,17 @@
 //! `groupcheck check`: the conformance gate.
 
+use super::error::{Error, Result};
 use super::target::TargetArgs;
 use crate::check::outcome::Profile;
 use crate::check::{self, RunContext, RunOptions};
+use crate::client::Auth;
 use crate::client::HttpRequest;
 use crate::client::ledger::Ledger;
-use crate::exit;
+use crate::exit::Outcome;
 use crate::report;
-use crate::scenario::{self, Auth};
+use crate::scenario;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
@@ -40,19 +41,13 @@ pub struct CheckArgs {
     pub target_is_emulator: bool,
 }
 
-pub fn run(args: CheckArgs) -> u8 {
+pub fn run(args: CheckArgs) -> Result<Outcome> {
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from("scenarios")]
     } else {
         args.paths.clone()
     };
-    let mut scenarios = match scenario::load_all(&paths) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("{e}");
-            return exit::USAGE;
-        }
-    };
+    let mut scenarios = scenario::load_all(&paths)?;
     if let Some(filter) = &args.filter {
         scenarios.retain(|s| {
             s.name.contains(filter.as_str())
@@ -61,27 +56,14 @@ pub fn run(args: CheckArgs) -> u8 {
         });
     }
     if scenarios.is_empty() {
-        eprintln!("groupcheck check: no scenario to run in {paths:?}");
-        return exit::USAGE;
+        return Err(Error::Usage(format!("no scenario to run in {paths:?}")));
     }
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("groupcheck check: cannot start the runtime: {e}");
-            return exit::UNREACHABLE;
-        }
-    };
+    let runtime = tokio::runtime::Runtime::new().map_err(Error::runtime)?;
     runtime.block_on(run_async(args, scenarios))
 }
 
-async fn run_async(args: CheckArgs, scenarios: Vec<scenario::Scenario>) -> u8 {
-    let resolved = match args.target.resolve().await {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("groupcheck check: {e}");
-            return exit::USAGE;
-        }
-    };
+async fn run_async(args: CheckArgs, scenarios: Vec<scenario::Scenario>) -> Result<Outcome> {
+    let resolved = args.target.resolve().await?;
     // Reachability first: a target that does not answer at all is exit 3, not 40 failures.
     let probe = HttpRequest {
         method: "GET".into(),
@@ -90,42 +72,25 @@ async fn run_async(args: CheckArgs, scenarios: Vec<scenario::Scenario>) -> u8 {
         auth: Auth::Token,
         ..HttpRequest::default()
     };
-    if let Err(e) = resolved.client.send(&probe).await {
-        eprintln!(
-            "groupcheck check: target {} is unreachable: {e}",
-            resolved.label
-        );
-        return exit::UNREACHABLE;
+    if let Err(source) = resolved.client.send(&probe).await {
+        return Err(Error::Unreachable {
+            target: resolved.label,
+            source,
+        });
     }
     let run_id = report::run_id();
     let dir = args
         .report_dir
         .clone()
         .unwrap_or_else(|| PathBuf::from("reports").join(&run_id));
-    if let Err(e) = std::fs::create_dir_all(&dir) {
-        eprintln!("groupcheck check: cannot create {}: {e}", dir.display());
-        return exit::USAGE;
-    }
-    let ledger = match Ledger::create(&dir.join("ledger.jsonl")) {
-        Ok(l) => Arc::new(l),
-        Err(e) => {
-            eprintln!(
-                "groupcheck check: cannot write the ledger in {}: {e}",
-                dir.display()
-            );
-            return exit::USAGE;
-        }
-    };
-    let cancel = Arc::new(AtomicBool::new(false));
-    let on_signal = cancel.clone();
-    tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            on_signal.store(true, Ordering::SeqCst);
-            eprintln!(
-                "\ninterrupted: finishing in-flight requests and deleting this run's groups…"
-            );
-        }
-    });
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
+    let ledger = Ledger::create(&dir.join("ledger.jsonl"))
+        .map_err(|e| Error::io(format!("cannot write the ledger in {}", dir.display()), e))?;
+    let ledger = Arc::new(ledger);
+    let cancel = super::signal::cancel_on_ctrl_c(Some(
+        "interrupted: finishing in-flight requests and deleting this run's groups…",
+    ));
     let ctx = Arc::new(RunContext {
         client: resolved.client.clone(),
         ledger: Some(ledger),
@@ -158,5 +123,5 @@ async fn run_async(args: CheckArgs, scenarios: Vec<scenario::Scenario>) -> u8 {
     if let Some(emulator) = resolved.emulator {
         let _ = emulator.stop().await;
     }
-    outcome.exit_code()
+    Ok(outcome.outcome())
 }

@@ -1,11 +1,12 @@
 //! `groupcheck cleanup --ledger FILE`: delete what a run created and did not delete, from its
 //! ledger. Never deletes anything the ledger does not name.
 
+use super::error::{Error, Result};
 use super::target::TargetArgs;
 use crate::check::outcome::Profile;
 use crate::check::{RunContext, delete_group};
 use crate::client::ledger::{Ledger, outstanding};
-use crate::exit;
+use crate::exit::Outcome;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -22,17 +23,11 @@ pub struct CleanupArgs {
     pub dry_run: bool,
 }
 
-pub fn run(args: CleanupArgs) -> u8 {
-    let groups = match outstanding(&args.ledger) {
-        Ok(g) => g,
-        Err(e) => {
-            eprintln!("groupcheck cleanup: {e}");
-            return exit::USAGE;
-        }
-    };
+pub fn run(args: CleanupArgs) -> Result<Outcome> {
+    let groups = outstanding(&args.ledger)?;
     if groups.is_empty() {
         eprintln!("groupcheck cleanup: nothing to delete: every group in the ledger was deleted");
-        return exit::OK;
+        return Ok(Outcome::Passed);
     }
     if args.dry_run {
         for g in &groups {
@@ -41,30 +36,17 @@ pub fn run(args: CleanupArgs) -> u8 {
                 g.base_url, g.service_plan_id, g.id, g.scenario
             );
         }
-        return exit::OK;
+        return Ok(Outcome::Passed);
     }
     if args.target.target.is_none() {
-        eprintln!(
-            "groupcheck cleanup: --target is required (the ledger names {}); with the plan's token",
+        return Err(Error::Usage(format!(
+            "--target is required (the ledger names {}); with the plan's token",
             groups[0].base_url
-        );
-        return exit::USAGE;
+        )));
     }
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("groupcheck cleanup: {e}");
-            return exit::UNREACHABLE;
-        }
-    };
+    let runtime = tokio::runtime::Runtime::new().map_err(Error::runtime)?;
     runtime.block_on(async {
-        let resolved = match args.target.resolve().await {
-            Ok(r) => r,
-            Err(e) => {
-                eprintln!("groupcheck cleanup: {e}");
-                return exit::USAGE;
-            }
-        };
+        let resolved = args.target.resolve().await?;
         let plan = resolved.client.target().service_plan_id.clone();
         let ledger = match Ledger::create(&args.ledger) {
             Ok(l) => Some(Arc::new(l)),
@@ -100,6 +82,11 @@ pub fn run(args: CleanupArgs) -> u8 {
         eprintln!(
             "groupcheck cleanup: {deleted} deleted, {failed} failed, {skipped} of other service plans skipped"
         );
-        if failed > 0 { exit::UNREACHABLE } else { exit::OK }
+        // A group that could not be deleted: the target did not let us (exit 3).
+        Ok(if failed > 0 {
+            Outcome::Aborted
+        } else {
+            Outcome::Passed
+        })
     })
 }

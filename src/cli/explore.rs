@@ -1,16 +1,16 @@
 //! `groupcheck explore`: model-based random sequences, shrunk to a replayable scenario on failure.
 
+use super::error::{Error, Result};
 use super::target::TargetArgs;
 use crate::check::RunContext;
 use crate::check::outcome::Profile;
 use crate::client::ledger::Ledger;
-use crate::exit;
+use crate::exit::Outcome;
 use crate::explore::{ExploreConfig, explore};
 use crate::report;
 use console::Style;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 #[derive(Debug, clap::Args)]
 pub struct ExploreArgs {
@@ -36,27 +36,16 @@ pub struct ExploreArgs {
     pub report_dir: Option<PathBuf>,
 }
 
-pub fn run(args: ExploreArgs) -> u8 {
-    match tokio::runtime::Runtime::new() {
-        Ok(rt) => rt.block_on(run_async(args)),
-        Err(e) => {
-            eprintln!("groupcheck explore: {e}");
-            exit::UNREACHABLE
-        }
-    }
+pub fn run(args: ExploreArgs) -> Result<Outcome> {
+    let runtime = tokio::runtime::Runtime::new().map_err(Error::runtime)?;
+    runtime.block_on(run_async(args))
 }
 
-async fn run_async(args: ExploreArgs) -> u8 {
+async fn run_async(args: ExploreArgs) -> Result<Outcome> {
     if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
         console::set_colors_enabled_stderr(false);
     }
-    let resolved = match args.target.resolve().await {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("groupcheck explore: {e}");
-            return exit::USAGE;
-        }
-    };
+    let resolved = args.target.resolve().await?;
     if let Err(e) = resolved
         .client
         .send(&crate::client::HttpRequest {
@@ -67,29 +56,20 @@ async fn run_async(args: ExploreArgs) -> u8 {
         })
         .await
     {
-        eprintln!(
-            "groupcheck explore: target {} is unreachable: {e}",
-            resolved.label
-        );
-        return exit::UNREACHABLE;
+        return Err(Error::Unreachable {
+            target: resolved.label,
+            source: e,
+        });
     }
     let seed = args.seed.unwrap_or_else(rand::random);
     let dir = args
         .report_dir
         .clone()
         .unwrap_or_else(|| PathBuf::from("reports").join(report::run_id()));
-    if let Err(e) = std::fs::create_dir_all(&dir) {
-        eprintln!("groupcheck explore: cannot create {}: {e}", dir.display());
-        return exit::USAGE;
-    }
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
     let ledger = Ledger::create(&dir.join("ledger.jsonl")).ok().map(Arc::new);
-    let cancel = Arc::new(AtomicBool::new(false));
-    let on_signal = cancel.clone();
-    tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            on_signal.store(true, Ordering::SeqCst);
-        }
-    });
+    let cancel = super::signal::cancel_on_ctrl_c(None);
     let ctx = RunContext {
         client: resolved.client.clone(),
         ledger,
@@ -140,7 +120,7 @@ async fn run_async(args: ExploreArgs) -> u8 {
             file.display(),
             file.display()
         );
-        return exit::FAILURES;
+        return Ok(Outcome::Failed);
     }
     if let Some(lost) = &outcome.concurrency {
         eprintln!(
@@ -152,12 +132,12 @@ async fn run_async(args: ExploreArgs) -> u8 {
         for line in lost.diff.lines() {
             eprintln!("    {line}");
         }
-        return exit::FAILURES;
+        return Ok(Outcome::Failed);
     }
     print_warnings(&outcome.warnings);
     if ctx.cancelled() {
         eprintln!("interrupted after {} sequences", outcome.runs);
-        return exit::UNREACHABLE;
+        return Ok(Outcome::Aborted);
     }
     eprintln!(
         "{}: {} sequences, {} requests, concurrency {} in {elapsed:.2} s; nothing found (seed {seed})",
@@ -170,7 +150,7 @@ async fn run_async(args: ExploreArgs) -> u8 {
             "skipped"
         }
     );
-    exit::OK
+    Ok(Outcome::Passed)
 }
 
 /// The should rules broken along the way (warnings under the default profile).

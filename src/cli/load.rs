@@ -2,19 +2,23 @@
 //! open (`--rate`), with sampled validation, HDR latency per operation and group-size bucket,
 //! thresholds (exit 4), shards, a live progress bar and a clean-up of every group created.
 
+use super::error::{Error, Result};
 use super::target::{Resolved, TargetArgs};
+use crate::client::Auth;
 use crate::client::ledger::Ledger;
 use crate::client::{Client, ClientConfig, HttpRequest};
-use crate::exit;
+use crate::exit::{self, Outcome};
 use crate::load::flow::{self, Flow, LOAD_DEFAULTS};
 use crate::load::shard::Shard;
 use crate::load::threshold::{self, Threshold};
-use crate::load::units::parse_duration;
-use crate::load::{LoadSpec, Mode, RunInfo, report, run};
-use crate::scenario::{Auth, Scenario};
+use crate::load::{LoadError, LoadSummary};
+use crate::load::{LoadSpec, Mode, RunInfo, run};
+use crate::report::load as report;
+use crate::scenario::Scenario;
+use crate::units::parse_duration;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 /// Users when neither `--users` nor `--rate` is given.
@@ -70,42 +74,36 @@ pub struct LoadArgs {
     pub quiet: bool,
 }
 
-pub fn run(args: LoadArgs) -> u8 {
-    let thresholds = match threshold::parse_all(&args.thresholds) {
-        Ok(t) => t,
-        Err(e) => return usage(&e),
-    };
-    if let Err(e) = check_args(&args) {
-        return usage(&e);
-    }
-    let flows = match load_flows(&args.flows, &LOAD_DEFAULTS, args.group_size) {
-        Ok(f) => f,
-        Err(e) => return usage(&e),
-    };
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("groupcheck load: cannot start the runtime: {e}");
-            return exit::UNREACHABLE;
-        }
-    };
+pub fn run(args: LoadArgs) -> Result<Outcome> {
+    let thresholds = threshold::parse_all(&args.thresholds)?;
+    check_args(&args)?;
+    let flows = load_flows(&args.flows, &LOAD_DEFAULTS, args.group_size)?;
+    let runtime = tokio::runtime::Runtime::new().map_err(Error::runtime)?;
     runtime.block_on(run_async(args, flows, thresholds))
 }
 
-fn usage(message: &str) -> u8 {
-    eprintln!("groupcheck load: {message}");
-    exit::USAGE
+/// How a load run (or a merge of shards) ended: aborted, thresholds breached, or passed.
+pub(super) fn outcome_of(summary: &LoadSummary) -> Outcome {
+    if summary.aborted.is_some() {
+        Outcome::Aborted
+    } else if summary.thresholds.iter().any(|t| !t.passed) {
+        Outcome::ThresholdsBreached
+    } else {
+        Outcome::Passed
+    }
 }
 
-fn check_args(args: &LoadArgs) -> Result<(), String> {
+fn check_args(args: &LoadArgs) -> Result<()> {
     if args.users == Some(0) {
-        return Err("--users must be at least 1".into());
+        return Err(Error::Usage("--users must be at least 1".into()));
     }
     if args.rate.is_some_and(|r| !(r.is_finite() && r > 0.0)) {
-        return Err("--rate must be a positive number of requests per second".into());
+        return Err(Error::Usage(
+            "--rate must be a positive number of requests per second".into(),
+        ));
     }
     if args.duration.is_zero() {
-        return Err("--duration must be positive".into());
+        return Err(Error::Usage("--duration must be positive".into()));
     }
     check_common(args.group_size, args.validate_sample, args.groups)
 }
@@ -115,15 +113,17 @@ pub(super) fn check_common(
     group_size: Option<usize>,
     sample: f64,
     groups: Option<usize>,
-) -> Result<(), String> {
+) -> Result<()> {
     if group_size.is_some_and(|n| !(1..=1_000_000).contains(&n)) {
-        return Err("--group-size must be 1 to 1,000,000".into());
+        return Err(Error::Usage("--group-size must be 1 to 1,000,000".into()));
     }
     if !(0.0..=1.0).contains(&sample) {
-        return Err("--validate-sample must be between 0 and 1".into());
+        return Err(Error::Usage(
+            "--validate-sample must be between 0 and 1".into(),
+        ));
     }
     if groups == Some(0) {
-        return Err("--groups must be at least 1".into());
+        return Err(Error::Usage("--groups must be at least 1".into()));
     }
     Ok(())
 }
@@ -133,21 +133,23 @@ pub(super) fn load_flows(
     paths: &[PathBuf],
     defaults: &[(&str, &str)],
     group_size: Option<usize>,
-) -> Result<Vec<Flow>, String> {
+) -> Result<Vec<Flow>> {
     let scenarios = load_scenarios(paths, defaults)?;
-    scenarios
+    let flows: std::result::Result<Vec<Flow>, LoadError> = scenarios
         .into_iter()
         .map(|s| Flow::from_scenario(s, group_size))
-        .collect()
+        .collect();
+    Ok(flows?)
 }
 
 pub(super) fn load_scenarios(
     paths: &[PathBuf],
     defaults: &[(&str, &str)],
-) -> Result<Vec<Scenario>, String> {
-    let scenarios = flow::load(paths, defaults).map_err(|e| e.to_string())?;
+) -> Result<Vec<Scenario>> {
+    // Printed after "groupcheck load:", as before: a flow file is the command's input.
+    let scenarios = flow::load(paths, defaults).map_err(|e| Error::Usage(e.to_string()))?;
     if scenarios.is_empty() {
-        return Err(format!("no flow file in {paths:?}"));
+        return Err(Error::Usage(format!("no flow file in {paths:?}")));
     }
     Ok(scenarios)
 }
@@ -163,15 +165,8 @@ pub(super) struct Prepared {
     pub cancel: Arc<AtomicBool>,
 }
 
-pub(super) async fn prepare(
-    command: &str,
-    target: &TargetArgs,
-    report_dir: &Option<PathBuf>,
-) -> Result<Prepared, u8> {
-    let resolved = target.resolve().await.map_err(|e| {
-        eprintln!("groupcheck {command}: {e}");
-        exit::USAGE
-    })?;
+pub(super) async fn prepare(target: &TargetArgs, report_dir: &Option<PathBuf>) -> Result<Prepared> {
+    let resolved = target.resolve().await?;
     let config = ClientConfig {
         timeout: Duration::from_secs_f64(target.timeout.max(0.001)),
         connect_timeout: Duration::from_secs_f64(target.connect_timeout.max(0.001)),
@@ -179,10 +174,7 @@ pub(super) async fn prepare(
         retries_on_429: 0,
         ..ClientConfig::default()
     };
-    let client = Client::new(resolved.client.target().clone(), config).map_err(|e| {
-        eprintln!("groupcheck {command}: {e}");
-        exit::USAGE
-    })?;
+    let client = Client::new(resolved.client.target().clone(), config)?;
     let probe = HttpRequest {
         method: "GET".into(),
         path: "/groups".into(),
@@ -190,38 +182,23 @@ pub(super) async fn prepare(
         auth: Auth::Token,
         ..HttpRequest::default()
     };
-    if let Err(e) = client.send(&probe).await {
-        eprintln!(
-            "groupcheck {command}: target {} is unreachable: {e}",
-            resolved.label
-        );
-        return Err(exit::UNREACHABLE);
+    if let Err(source) = client.send(&probe).await {
+        return Err(Error::Unreachable {
+            target: resolved.label,
+            source,
+        });
     }
     let run_id = crate::report::run_id();
     let dir = report_dir
         .clone()
         .unwrap_or_else(|| PathBuf::from("reports").join(&run_id));
-    std::fs::create_dir_all(&dir).map_err(|e| {
-        eprintln!("groupcheck {command}: cannot create {}: {e}", dir.display());
-        exit::USAGE
-    })?;
-    let ledger = Ledger::create(&dir.join("ledger.jsonl")).map_err(|e| {
-        eprintln!(
-            "groupcheck {command}: cannot write the ledger in {}: {e}",
-            dir.display()
-        );
-        exit::USAGE
-    })?;
-    let cancel = Arc::new(AtomicBool::new(false));
-    let on_signal = cancel.clone();
-    tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            on_signal.store(true, Ordering::SeqCst);
-            eprintln!(
-                "\ninterrupted: stopping, writing the report and deleting this run's groups…"
-            );
-        }
-    });
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
+    let ledger = Ledger::create(&dir.join("ledger.jsonl"))
+        .map_err(|e| Error::io(format!("cannot write the ledger in {}", dir.display()), e))?;
+    let cancel = super::signal::cancel_on_ctrl_c(Some(
+        "interrupted: stopping, writing the report and deleting this run's groups…",
+    ));
     Ok(Prepared {
         resolved,
         client,
@@ -232,11 +209,12 @@ pub(super) async fn prepare(
     })
 }
 
-async fn run_async(args: LoadArgs, flows: Vec<Flow>, thresholds: Vec<Threshold>) -> u8 {
-    let p = match prepare("load", &args.target, &args.report_dir).await {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
+async fn run_async(
+    args: LoadArgs,
+    flows: Vec<Flow>,
+    thresholds: Vec<Threshold>,
+) -> Result<Outcome> {
+    let p = prepare(&args.target, &args.report_dir).await?;
     let mode = match (args.users, args.rate) {
         (_, Some(rate)) => Mode::Open {
             rate,
@@ -271,7 +249,7 @@ async fn run_async(args: LoadArgs, flows: Vec<Flow>, thresholds: Vec<Threshold>)
             Mode::Open { rate, .. } => format!("{rate} requests/s (open model)"),
         },
         p.resolved.label,
-        crate::load::units::fmt_duration(args.duration),
+        crate::units::fmt_duration(args.duration),
         names.join(", ")
     );
     let mut summary = run::run(
@@ -284,15 +262,9 @@ async fn run_async(args: LoadArgs, flows: Vec<Flow>, thresholds: Vec<Threshold>)
     .await;
     summary.thresholds = threshold::evaluate_all(&thresholds, &summary);
     let breached: Vec<_> = summary.thresholds.iter().filter(|t| !t.passed).collect();
-    let code = if summary.aborted.is_some() {
-        exit::UNREACHABLE
-    } else if !breached.is_empty() {
-        exit::THRESHOLDS
-    } else {
-        exit::OK
-    };
-    summary.exit_code = code;
-    print!("{}", report::console(&summary));
+    let outcome = outcome_of(&summary);
+    summary.exit_code = exit::code(Ok(outcome));
+    print!("{}", report::console::render(&summary));
     for t in &breached {
         eprintln!(
             "threshold breached: \"{}\": observed {}, allowed {}",
@@ -303,7 +275,7 @@ async fn run_async(args: LoadArgs, flows: Vec<Flow>, thresholds: Vec<Threshold>)
     if let Some(emulator) = p.resolved.emulator {
         let _ = emulator.stop().await;
     }
-    code
+    Ok(outcome)
 }
 
 /// Say where the reports went (or why they did not).

@@ -1,11 +1,12 @@
 //! `groupcheck merge DIR...`: combine the report dirs of a sharded load run into one report,
 //! exactly (HDR histograms add), and judge the thresholds on the whole.
 
-use crate::exit;
+use super::error::{Error, Result};
+use crate::exit::{self, Outcome};
+use crate::load::measure::summary::{LoadSummary, from_json};
 use crate::load::merge::merge;
-use crate::load::report;
-use crate::load::summary::{LoadSummary, from_json};
 use crate::load::threshold;
+use crate::report::load as report;
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
@@ -25,7 +26,7 @@ pub struct MergeArgs {
     pub report_dir: Option<PathBuf>,
 }
 
-pub fn run(args: MergeArgs) -> u8 {
+pub fn run(args: MergeArgs) -> Result<Outcome> {
     let mut summaries: Vec<LoadSummary> = Vec::new();
     for dir in &args.dirs {
         let path = if dir.is_dir() {
@@ -33,16 +34,11 @@ pub fn run(args: MergeArgs) -> u8 {
         } else {
             dir.clone()
         };
-        let parsed = std::fs::read_to_string(&path)
-            .map_err(|e| e.to_string())
-            .and_then(|text| from_json(&text));
-        match parsed {
-            Ok(s) => summaries.push(s),
-            Err(e) => {
-                eprintln!("groupcheck merge: {}: {e}", path.display());
-                return exit::USAGE;
-            }
-        }
+        let text =
+            std::fs::read_to_string(&path).map_err(|e| Error::io(path.display().to_string(), e))?;
+        let summary =
+            from_json(&text).map_err(|e| Error::Usage(format!("{}: {e}", path.display())))?;
+        summaries.push(summary);
     }
     let texts = if args.thresholds.is_empty() {
         let mut all: Vec<String> = summaries
@@ -55,40 +51,22 @@ pub fn run(args: MergeArgs) -> u8 {
     } else {
         args.thresholds.clone()
     };
-    let thresholds = match threshold::parse_all(&texts) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("groupcheck merge: {e}");
-            return exit::USAGE;
-        }
-    };
+    let thresholds = threshold::parse_all(&texts)?;
     let run_id = format!("{}-merged", crate::report::run_id());
-    let (mut merged, warnings) = match merge(&summaries, run_id.clone()) {
-        Ok(m) => m,
-        Err(e) => {
-            eprintln!("groupcheck merge: {e}");
-            return exit::USAGE;
-        }
-    };
+    let (mut merged, warnings) = merge(&summaries, run_id.clone())?;
     for w in &warnings {
         eprintln!("warning: {w}");
     }
     merged.thresholds = threshold::evaluate_all(&thresholds, &merged);
     let breached: Vec<_> = merged.thresholds.iter().filter(|t| !t.passed).collect();
-    let code = if merged.aborted.is_some() {
-        exit::UNREACHABLE
-    } else if !breached.is_empty() {
-        exit::THRESHOLDS
-    } else {
-        exit::OK
-    };
-    merged.exit_code = code;
+    let outcome = super::load::outcome_of(&merged);
+    merged.exit_code = exit::code(Ok(outcome));
     eprintln!(
         "groupcheck merge: {} shard summaries, {}",
         summaries.len(),
-        report::describe(&merged)
+        report::table::describe(&merged)
     );
-    print!("{}", report::console(&merged));
+    print!("{}", report::console::render(&merged));
     for t in &breached {
         eprintln!(
             "threshold breached: \"{}\": observed {}, allowed {}",
@@ -100,5 +78,5 @@ pub fn run(args: MergeArgs) -> u8 {
         .clone()
         .unwrap_or_else(|| PathBuf::from("reports").join(&run_id));
     super::load::finish("merge", &dir, report::write_all(&merged, &dir), false);
-    code
+    Ok(outcome)
 }

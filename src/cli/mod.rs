@@ -1,14 +1,18 @@
 //! The command line: argument definitions and dispatch. Each command's work lives in its own
-//! module; this file only parses and routes, and is the one place that maps errors to exit codes.
+//! module; this file only parses and routes. Every command returns `Result<Outcome, Error>`
+//! ([`error::Error`]); the error is printed once here and [`crate::exit::code`] turns either into
+//! the documented exit code.
 
 mod capacity;
 mod check;
 mod cleanup;
+pub mod error;
 mod explore;
 mod load;
 mod merge;
 mod selftest;
 mod serve;
+mod signal;
 mod target;
 mod validate;
 
@@ -58,25 +62,28 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return exit::code(if e.use_stderr() {
-                exit::USAGE
+            return exit::exit_code(if e.use_stderr() {
+                Err(exit::ErrorKind::Usage)
             } else {
-                exit::OK
+                Ok(exit::Outcome::Passed)
             });
         }
     };
-    let code = match cli.command {
-        Command::Check(args) => check::run(args),
-        Command::Cleanup(args) => cleanup::run(args),
-        Command::Explore(args) => explore::run(args),
-        Command::Selftest(args) => selftest::run(args),
-        Command::Serve(args) => serve::run(args),
-        Command::Validate(args) => validate::run(args),
-        Command::Load(args) => load::run(args),
-        Command::Capacity(args) => capacity::run(args),
-        Command::Merge(args) => merge::run(args),
+    let (name, result) = match cli.command {
+        Command::Check(args) => ("check", check::run(args)),
+        Command::Cleanup(args) => ("cleanup", cleanup::run(args)),
+        Command::Explore(args) => ("explore", explore::run(args)),
+        Command::Selftest(args) => ("selftest", selftest::run(args)),
+        Command::Serve(args) => ("serve", serve::run(args)),
+        Command::Validate(args) => ("validate", validate::run(args)),
+        Command::Load(args) => ("load", load::run(args)),
+        Command::Capacity(args) => ("capacity", capacity::run(args)),
+        Command::Merge(args) => ("merge", merge::run(args)),
     };
-    exit::code(code)
+    if let Err(e) = &result {
+        e.report(name);
+    }
+    exit::exit_code(result.map_err(|e| e.kind()))
 }
 
 /// A path given on the command line, shown as the user typed it.

@@ -1,8 +1,9 @@
 //! `groupcheck selftest`: every built-in emulator fault against the detectors, the correct
 //! emulator against them too, and the detection matrix (docs/selftest.md).
 
+use super::error::{Error, Result};
 use crate::emulator::Fault;
-use crate::exit;
+use crate::exit::Outcome;
 use crate::report;
 use crate::scenario;
 use crate::selftest::detector::ExploreDetector;
@@ -34,23 +35,16 @@ const CHECK_JOBS: usize = 8;
 /// The seed of the explore column: a selftest is reproducible.
 const EXPLORE_SEED: u64 = 20_261_122;
 
-pub fn run(args: SelftestArgs) -> u8 {
+pub fn run(args: SelftestArgs) -> Result<Outcome> {
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from("scenarios")]
     } else {
         args.paths.clone()
     };
-    let scenarios = match scenario::load_all(&paths) {
-        Ok(s) if !s.is_empty() => s,
-        Ok(_) => {
-            eprintln!("groupcheck selftest: no scenario in {paths:?}");
-            return exit::USAGE;
-        }
-        Err(e) => {
-            eprintln!("{e}");
-            return exit::USAGE;
-        }
-    };
+    let scenarios = scenario::load_all(&paths)?;
+    if scenarios.is_empty() {
+        return Err(Error::Usage(format!("no scenario in {paths:?}")));
+    }
     // The detectors, one column each.
     let explore = crate::explore::ExploreConfig {
         seed: EXPLORE_SEED,
@@ -77,13 +71,7 @@ pub fn run(args: SelftestArgs) -> u8 {
     } else {
         args.liberties.iter().flatten().copied().collect()
     };
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("groupcheck selftest: cannot start the runtime: {e}");
-            return exit::UNREACHABLE;
-        }
-    };
+    let runtime = tokio::runtime::Runtime::new().map_err(Error::runtime)?;
     let on_event = |event: Event| match event {
         Event::Started {
             subjects,
@@ -101,13 +89,9 @@ pub fn run(args: SelftestArgs) -> u8 {
         faults,
         liberties,
     };
-    let outcome = match runtime.block_on(selftest::run(detectors, options, &on_event)) {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("groupcheck selftest: {e}");
-            return exit::UNREACHABLE;
-        }
-    };
+    let outcome = runtime
+        .block_on(selftest::run(detectors, options, &on_event))
+        .map_err(|e| Error::Environment(e.0))?;
     print!("{}", selftest::render::console(&outcome));
     match selftest::render::write_all(&outcome, &dir) {
         Ok(files) => {
@@ -122,5 +106,5 @@ pub fn run(args: SelftestArgs) -> u8 {
             dir.display()
         ),
     }
-    outcome.exit_code()
+    Ok(outcome.outcome())
 }

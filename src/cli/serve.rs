@@ -1,7 +1,8 @@
 //! `groupcheck serve`: the emulator as a local Groups API.
 
+use super::error::{Error, Result};
 use crate::emulator::{Emulator, EmulatorConfig};
-use crate::exit;
+use crate::exit::Outcome;
 use std::net::SocketAddr;
 
 #[derive(Debug, clap::Args)]
@@ -25,20 +26,17 @@ pub struct ServeArgs {
     pub quiet: bool,
 }
 
-fn parse_liberty(text: &str) -> Result<Vec<crate::emulator::Liberty>, String> {
+fn parse_liberty(
+    text: &str,
+) -> std::result::Result<Vec<crate::emulator::Liberty>, crate::emulator::liberties::UnknownLiberty>
+{
     crate::emulator::Liberty::parse_list(text)
 }
 
-pub fn run(args: ServeArgs) -> u8 {
+pub fn run(args: ServeArgs) -> Result<Outcome> {
     let liberties: Vec<crate::emulator::Liberty> =
         args.liberties.iter().flatten().copied().collect();
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("groupcheck serve: cannot start the runtime: {e}");
-            return exit::UNREACHABLE;
-        }
-    };
+    let runtime = tokio::runtime::Runtime::new().map_err(Error::runtime)?;
     runtime.block_on(async {
         let config = EmulatorConfig {
             token: args.token.clone(),
@@ -47,13 +45,9 @@ pub fn run(args: ServeArgs) -> u8 {
             liberties: liberties.clone(),
             ..EmulatorConfig::default()
         };
-        let emulator = match Emulator::start(config, args.addr).await {
-            Ok(e) => e,
-            Err(e) => {
-                eprintln!("groupcheck serve: cannot listen on {}: {e}", args.addr);
-                return exit::USAGE;
-            }
-        };
+        let emulator = Emulator::start(config, args.addr)
+            .await
+            .map_err(|e| Error::io(format!("cannot listen on {}", args.addr), e))?;
         let auth = if args.token.is_some() {
             "the configured Bearer token"
         } else {
@@ -76,15 +70,12 @@ pub fn run(args: ServeArgs) -> u8 {
         );
         tokio::select! {
             result = emulator.wait() => match result {
-                Ok(()) => exit::OK,
-                Err(e) => {
-                    eprintln!("groupcheck serve: {e}");
-                    exit::UNREACHABLE
-                }
+                Ok(()) => Ok(Outcome::Passed),
+                Err(e) => Err(Error::Environment(e.to_string())),
             },
             _ = tokio::signal::ctrl_c() => {
                 eprintln!("stopped");
-                exit::OK
+                Ok(Outcome::Passed)
             }
         }
     })

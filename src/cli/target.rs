@@ -1,6 +1,7 @@
 //! Resolving the target from flags and the environment, in one place: a remote URL with its
 //! service plan and token, or (without `--target`) the embedded emulator started in-process.
 
+use super::error::Error;
 use crate::client::{Client, ClientConfig, Secret, Target};
 use crate::emulator::{Emulator, EmulatorConfig};
 use std::time::Duration;
@@ -67,20 +68,21 @@ pub struct Resolved {
 }
 
 impl TargetArgs {
-    fn client_config(&self) -> Result<ClientConfig, String> {
+    fn client_config(&self) -> Result<ClientConfig, Error> {
         let secs = |v: f64, what: &str| {
             // try_from: a finite but huge value (1e30) would make from_secs_f64 panic.
             Duration::try_from_secs_f64(v)
                 .ok()
                 .filter(|d| !d.is_zero() && v > 0.0)
-                .ok_or(format!(
+                .ok_or(Error::Usage(format!(
                     "--{what} must be a positive number of seconds, not {v}"
-                ))
+                )))
         };
         let mut ca_certs = Vec::new();
         for file in &self.ca_cert {
             ca_certs.push(
-                std::fs::read(file).map_err(|e| format!("--ca-cert {}: {e}", file.display()))?,
+                std::fs::read(file)
+                    .map_err(|e| Error::io(format!("--ca-cert {}", file.display()), e))?,
             );
         }
         Ok(ClientConfig {
@@ -102,7 +104,7 @@ impl TargetArgs {
     }
 
     /// Start the emulator or check the remote settings. Errors are usage errors (exit 2).
-    pub async fn resolve(&self) -> Result<Resolved, String> {
+    pub async fn resolve(&self) -> Result<Resolved, Error> {
         let config = self.client_config()?;
         match &self.target {
             None => {
@@ -112,7 +114,7 @@ impl TargetArgs {
                     ..EmulatorConfig::default()
                 })
                 .await
-                .map_err(|e| format!("cannot start the embedded emulator: {e}"))?;
+                .map_err(|e| Error::Usage(format!("cannot start the embedded emulator: {e}")))?;
                 let plan = self
                     .service_plan_id
                     .clone()
@@ -134,17 +136,19 @@ impl TargetArgs {
             Some(url) => {
                 let base = url.trim_end_matches('/').to_owned();
                 let parsed = reqwest::Url::parse(&base)
-                    .map_err(|e| format!("--target '{base}' is not a URL: {e}"))?;
+                    .map_err(|e| Error::Usage(format!("--target '{base}' is not a URL: {e}")))?;
                 if !matches!(parsed.scheme(), "http" | "https") {
-                    return Err(format!("--target '{base}' must be an http or https URL"));
+                    return Err(Error::Usage(format!(
+                        "--target '{base}' must be an http or https URL"
+                    )));
                 }
-                let plan = self.service_plan_id.clone().ok_or(
-                    "--target needs a service plan id: --service-plan-id or SINCH_SERVICE_PLAN_ID",
-                )?;
-                let token = self
-                    .token
-                    .clone()
-                    .ok_or("--target needs a token: --token or SINCH_API_TOKEN")?;
+                let plan = self.service_plan_id.clone().ok_or(Error::Usage(
+                    "--target needs a service plan id: --service-plan-id or SINCH_SERVICE_PLAN_ID"
+                        .into(),
+                ))?;
+                let token = self.token.clone().ok_or(Error::Usage(
+                    "--target needs a token: --token or SINCH_API_TOKEN".into(),
+                ))?;
                 let target = Target {
                     base_url: base.clone(),
                     second_plan_id: self.second_plan(&plan),

@@ -1,6 +1,7 @@
 //! `groupcheck validate --schema NAME FILE`: a JSON document against a named schema.
 
-use crate::exit;
+use super::error::{Error, Result};
+use crate::exit::Outcome;
 use crate::spec::Schemas;
 use std::path::PathBuf;
 
@@ -14,16 +15,15 @@ pub struct ValidateArgs {
     pub file: PathBuf,
 }
 
-pub fn run(args: ValidateArgs) -> u8 {
+pub fn run(args: ValidateArgs) -> Result<Outcome> {
     let schemas = Schemas::get();
     if !schemas.contains(&args.schema) {
         let names: Vec<&str> = schemas.names().collect();
-        eprintln!(
-            "groupcheck validate: unknown schema '{}'; known schemas: {}",
+        return Err(Error::Usage(format!(
+            "unknown schema '{}'; known schemas: {}",
             args.schema,
             names.join(", ")
-        );
-        return exit::USAGE;
+        )));
     }
     let shown = super::show(&args.file);
     let text = if args.file.as_os_str() == "-" {
@@ -31,26 +31,20 @@ pub fn run(args: ValidateArgs) -> u8 {
     } else {
         std::fs::read_to_string(&args.file)
     };
-    let text = match text {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("groupcheck validate: cannot read {shown}: {e}");
-            return exit::USAGE;
-        }
-    };
-    let instance: serde_json::Value = match serde_json::from_str(&text) {
-        Ok(v) => v,
-        Err(e) => {
-            eprintln!("{shown}:{}:{}: not JSON: {e}", e.line(), e.column());
-            return exit::USAGE;
-        }
-    };
+    let text = text.map_err(|e| Error::io(format!("cannot read {shown}"), e))?;
+    let instance: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        Error::Located(format!(
+            "{shown}:{}:{}: not JSON: {e}",
+            e.line(),
+            e.column()
+        ))
+    })?;
     let violations = schemas
         .validate(&args.schema, &instance)
         .unwrap_or_default();
     if violations.is_empty() {
         println!("{shown}: valid against schema '{}'", args.schema);
-        return exit::OK;
+        return Ok(Outcome::Passed);
     }
     println!(
         "{shown}: {} error{} against schema '{}'",
@@ -61,5 +55,5 @@ pub fn run(args: ValidateArgs) -> u8 {
     for v in &violations {
         println!("  {v}");
     }
-    exit::FAILURES
+    Ok(Outcome::Failed)
 }

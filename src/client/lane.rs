@@ -14,7 +14,7 @@
 //! load, an answer to count, not to hide.
 
 use super::{Client, HttpRequest, Observation, TransportError, WRONG_TOKEN, confine, is_loopback};
-use crate::scenario::Auth;
+use crate::client::Auth;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1::SendRequest;

@@ -75,18 +75,28 @@ pub struct Outstanding {
     pub scenario: String,
 }
 
+crate::error::message_error!(
+    /// A ledger that cannot be read, or a line of it that is not an entry.
+    LedgerError
+);
+
 /// Read a ledger and return the groups still outstanding, in creation order. Lines that do not
 /// parse are reported with their line number.
-pub fn outstanding(path: &Path) -> Result<Vec<Outstanding>, String> {
-    let file = File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+pub fn outstanding(path: &Path) -> Result<Vec<Outstanding>, LedgerError> {
+    let file = File::open(path).map_err(|e| LedgerError(format!("{}: {e}", path.display())))?;
     let mut open: BTreeMap<(String, String), (usize, Outstanding)> = BTreeMap::new();
     for (n, line) in BufReader::new(file).lines().enumerate() {
-        let line = line.map_err(|e| format!("{}:{}: {e}", path.display(), n + 1))?;
+        let line = line.map_err(|e| LedgerError(format!("{}:{}: {e}", path.display(), n + 1)))?;
         if line.trim().is_empty() {
             continue;
         }
-        let entry: Entry = serde_json::from_str(&line)
-            .map_err(|e| format!("{}:{}: not a ledger entry: {e}", path.display(), n + 1))?;
+        let entry: Entry = serde_json::from_str(&line).map_err(|e| {
+            LedgerError(format!(
+                "{}:{}: not a ledger entry: {e}",
+                path.display(),
+                n + 1
+            ))
+        })?;
         match entry {
             Entry::Created {
                 base_url,
@@ -146,7 +156,7 @@ mod tests {
             .collect();
         assert_eq!(ids, vec!["A", "C"]);
         std::fs::write(&path, "{\"event\":\"created\"}\n").unwrap();
-        assert!(outstanding(&path).unwrap_err().contains(":1:"));
+        assert!(outstanding(&path).unwrap_err().0.contains(":1:"));
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -12,9 +12,27 @@
 pub mod lane;
 pub mod ledger;
 
-use crate::scenario::Auth;
+use serde::Deserialize;
 use std::fmt;
 use std::time::{Duration, Instant};
+
+/// Which credentials a request presents (a scenario step names one: `auth: none`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Auth {
+    /// The run's token.
+    #[default]
+    Token,
+    /// No Authorization header.
+    None,
+    /// A token that cannot be right.
+    Wrong,
+}
+
+crate::error::message_error!(
+    /// The HTTP client cannot be built (a CA certificate that does not parse, a TLS back end).
+    ClientError
+);
 
 /// A secret that never prints: `Debug` and `Display` show `[redacted]`.
 #[derive(Clone, Default, PartialEq, Eq)]
@@ -190,7 +208,7 @@ pub struct Client {
 }
 
 impl Client {
-    pub fn new(target: Target, config: ClientConfig) -> Result<Client, String> {
+    pub fn new(target: Target, config: ClientConfig) -> Result<Client, ClientError> {
         let mut builder = reqwest::Client::builder()
             .connect_timeout(config.connect_timeout)
             .redirect(reqwest::redirect::Policy::none())
@@ -203,10 +221,11 @@ impl Client {
         }
         let mut roots = Vec::new();
         for pem in &config.ca_certs {
-            let certs = reqwest::Certificate::from_pem_bundle(pem)
-                .map_err(|e| format!("cannot read a --ca-cert file: {}", root_cause(&e)))?;
+            let certs = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| {
+                ClientError(format!("cannot read a --ca-cert file: {}", root_cause(&e)))
+            })?;
             if certs.is_empty() {
-                return Err("a --ca-cert file holds no PEM certificate".to_owned());
+                return Err("a --ca-cert file holds no PEM certificate".into());
             }
             roots.extend(certs);
         }

@@ -10,7 +10,7 @@
 //!   Content-Type, chunked framing, `Connection: close`). With no liberty taken it passes every
 //!   request straight through.
 
-pub use super::liberty::Liberty;
+pub use super::liberty::{Liberty, UnknownLiberty};
 use super::state::AppState;
 use crate::model::error::{
     SYNTAX_CONSTRAINT_VIOLATION, SYNTAX_INVALID_JSON, SYNTAX_INVALID_PARAMETER_FORMAT,

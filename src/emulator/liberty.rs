@@ -7,6 +7,11 @@
 
 use clap::ValueEnum;
 
+crate::error::message_error!(
+    /// A `--liberty` value that names no liberty (the message lists them all).
+    UnknownLiberty
+);
+
 /// A choice the documents leave open.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ValueEnum)]
 pub enum Liberty {
@@ -77,7 +82,7 @@ impl Liberty {
     }
 
     /// Parse a `--liberty` value: a name, or `all`.
-    pub fn parse_list(text: &str) -> Result<Vec<Liberty>, String> {
+    pub fn parse_list(text: &str) -> Result<Vec<Liberty>, UnknownLiberty> {
         if text == "all" {
             return Ok(Liberty::all().to_vec());
         }
@@ -85,10 +90,10 @@ impl Liberty {
             .map(|l| vec![l])
             .map_err(|_| {
                 let names: Vec<String> = Liberty::all().iter().map(|l| l.name()).collect();
-                format!(
+                UnknownLiberty(format!(
                     "unknown liberty '{text}'; one of: all, {}",
                     names.join(", ")
-                )
+                ))
             })
     }
 

@@ -15,7 +15,8 @@
 //! own default), `{uniq}` (unique per session and iteration, short enough for a group name),
 //! `{run}`, `{session}`, `{iteration}`, `{slot}`.
 
-use crate::scenario::template::{Vars, capture};
+use crate::load::LoadError;
+use crate::scenario::template::Vars;
 use crate::scenario::{self, Operation, Scenario, Step};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -40,7 +41,7 @@ pub struct Flow {
 
 impl Flow {
     /// Split a scenario; `group_size` overrides the file's `group_size` variable.
-    pub fn from_scenario(scenario: Scenario, group_size: Option<usize>) -> Result<Flow, String> {
+    pub fn from_scenario(scenario: Scenario, group_size: Option<usize>) -> Result<Flow, LoadError> {
         let file = scenario.file.display().to_string();
         let setup_count = match scenario.vars.get(SETUP_VAR) {
             None => 0,
@@ -106,31 +107,6 @@ pub fn expected_statuses(step: &Step, op: Option<Operation>) -> Vec<u16> {
     }
 }
 
-/// Apply a step's `capture` and `collect` to the variables.
-pub fn apply_captures(step: &Step, body: Option<&Value>, vars: &mut Vars) -> Result<(), String> {
-    if step.capture.is_empty() && step.collect.is_empty() {
-        return Ok(());
-    }
-    let body = body.ok_or("cannot capture from a body that is not JSON")?;
-    for (name, pointer) in &step.capture {
-        let value = capture(body, pointer)
-            .ok_or_else(|| format!("cannot capture {name}: {pointer} is not in the response"))?;
-        vars.insert(name.clone(), value);
-    }
-    for (name, pointer) in &step.collect {
-        let value = capture(body, pointer)
-            .ok_or_else(|| format!("cannot collect {name}: {pointer} is not in the response"))?;
-        match vars
-            .entry(name.clone())
-            .or_insert_with(|| Value::Array(Vec::new()))
-        {
-            Value::Array(items) => items.push(value),
-            other => *other = Value::Array(vec![value]),
-        }
-    }
-    Ok(())
-}
-
 /// The flows `load` runs when none are named, and those `capacity` runs.
 pub const LOAD_DEFAULTS: [(&str, &str); 2] = [
     (
@@ -189,7 +165,7 @@ mod tests {
         let text = "name: x\nvars: {load_setup: 1}\nsteps:\n  - request: list\n";
         let scenario = scenario::parse::parse(Path::new("x.yaml"), text).unwrap();
         let err = Flow::from_scenario(scenario, None).unwrap_err();
-        assert!(err.contains("load_setup"), "{err}");
+        assert!(err.0.contains("load_setup"), "{err}");
     }
 
     #[test]

@@ -3,10 +3,13 @@
 //! one histogram of every shard's samples), counts are summed, the request rate is the sum of the
 //! shards' rates (they ran at the same time), failures are grouped again.
 
-use super::hdr;
-use super::record::{EXAMPLES_PER_GROUP, FailureGroup, MAX_GROUPS};
-use super::shard::Shard;
-use super::summary::{Cleanup, LOAD_SUMMARY_VERSION, LoadSummary, OperationSummary, Totals};
+use crate::load::LoadError;
+use crate::load::measure::hdr;
+use crate::load::measure::record::{EXAMPLES_PER_GROUP, FailureGroup, MAX_GROUPS};
+use crate::load::measure::summary::{
+    Cleanup, LOAD_SUMMARY_VERSION, LoadSummary, OperationSummary, Totals,
+};
+use crate::load::shard::Shard;
 use hdrhistogram::Histogram;
 use std::collections::BTreeMap;
 
@@ -15,13 +18,13 @@ use std::collections::BTreeMap;
 pub fn merge(
     summaries: &[LoadSummary],
     run_id: String,
-) -> Result<(LoadSummary, Vec<String>), String> {
+) -> Result<(LoadSummary, Vec<String>), LoadError> {
     let first = summaries.first().ok_or("nothing to merge")?;
     let mut warnings = Vec::new();
     let mut shards: Vec<Shard> = summaries.iter().flat_map(|s| s.shards.clone()).collect();
     shards.sort_by_key(|s| (s.count, s.index));
     if let Some(pair) = shards.windows(2).find(|p| p[0] == p[1]) {
-        return Err(format!("shard {} appears twice", pair[0]));
+        return Err(LoadError(format!("shard {} appears twice", pair[0])));
     }
     let counts: Vec<usize> = shards.iter().map(|s| s.count).collect();
     if counts.windows(2).any(|w| w[0] != w[1]) {
@@ -64,7 +67,12 @@ pub fn merge(
         .iter()
         .map(|((op, bucket), (counts, h))| OperationSummary::new(op, bucket, *counts, h))
         .collect();
-    operations.sort_by_key(|o| (o.operation.clone(), super::bucket::order(&o.bucket)));
+    operations.sort_by_key(|o| {
+        (
+            o.operation.clone(),
+            crate::load::measure::bucket::order(&o.bucket),
+        )
+    });
 
     let mut totals = Totals::default();
     for s in summaries {

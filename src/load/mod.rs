@@ -4,47 +4,39 @@
 //! ```text
 //! flow files ─flow─▶ Flow (setup | steps | teardown)
 //!      │
-//!      ├─slots: setup once per group slot (large groups built 10,000 members a request)
+//!      ├─run/slots: setup once per group slot (large groups built 10,000 members a request)
 //!      │
-//!      ├─ closed model: goose_adapter (goose users, one transaction per step)  ┐
-//!      └─ open model: open_model (arrival schedule, latency from intended start)┘
-//!                 │  both drive a session: prepare → send → complete
+//!      ├─ closed model: run/goose_adapter (goose users, one transaction per step)  ┐
+//!      └─ open model: run/open_model (arrival schedule, latency from intended start)┘
+//!                 │  both drive a run/session: prepare → send → complete
 //!                 ▼
-//!        record (HDR per operation × size bucket; transport / HTTP / violation counts)
+//!        measure/record (HDR per operation × size bucket; transport / HTTP / violation counts)
 //!                 │        ▲ validate (sampled: schema, expectations, invariants)
 //!                 ▼
-//!        summary (summary.json, histograms in V2/base64) ─threshold─▶ exit 4
+//!        measure/summary (summary.json, histograms in V2/base64) ─threshold─▶ exit 4
 //!                 │                       merge: add shard histograms exactly
 //!                 ▼
-//!        report (console, report.md, report.html), capacity (sweep, knee, chart)
+//!        capacity/ (sweep, knee)      crate::report::{load, capacity} write them out
 //! ```
 //!
-//! goose is used only through [`goose_adapter`]; it keeps process-global state, so a process runs
-//! one attack at a time.
+//! Rooms: [`run`] (one run: slots, sessions, the two engines, the groups it created, progress),
+//! [`measure`] (what is recorded and summarised: histograms, buckets, counts), [`capacity`] (the
+//! sweep and the knee); [`flow`], [`validate`], [`threshold`], [`shard`] and [`merge`] beside them.
+//! Nothing here writes a report: `crate::report::load` and `crate::report::capacity` do.
+//!
+//! goose is used only through `run::goose_adapter`; it keeps process-global state, so a process
+//! runs one attack at a time.
 
-pub mod bucket;
 pub mod capacity;
-pub mod capacity_report;
-pub mod chart;
+mod error;
 pub mod flow;
-mod goose_adapter;
-pub mod groups;
-pub mod hdr;
-pub mod knee;
+pub mod measure;
 pub mod merge;
-pub mod open_model;
-pub mod progress;
-pub mod record;
-pub mod report;
-pub mod report_html;
 pub mod run;
-pub mod session;
 pub mod shard;
-pub mod slots;
-pub mod summary;
 pub mod threshold;
-pub mod units;
 pub mod validate;
 
+pub use error::LoadError;
+pub use measure::summary::LoadSummary;
 pub use run::{LoadSpec, Mode, RunInfo};
-pub use summary::LoadSummary;

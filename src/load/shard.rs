@@ -3,6 +3,7 @@
 //! rate and a name space of its own; `merge` adds their histograms. No process coordinates with
 //! another: the split is a function of `i`, `n` and the totals alone.
 
+use crate::load::LoadError;
 use std::fmt;
 use std::str::FromStr;
 
@@ -16,16 +17,16 @@ pub struct Shard {
 pub const MAX_SHARDS: usize = 1024;
 
 impl FromStr for Shard {
-    type Err = String;
+    type Err = LoadError;
 
-    fn from_str(text: &str) -> Result<Shard, String> {
+    fn from_str(text: &str) -> Result<Shard, LoadError> {
         let usage =
             || format!("--shard '{text}': expected i/n with 0 <= i < n <= {MAX_SHARDS}, e.g. 0/4");
         let (i, n) = text.trim().split_once('/').ok_or_else(usage)?;
         let index: usize = i.trim().parse().map_err(|_| usage())?;
         let count: usize = n.trim().parse().map_err(|_| usage())?;
         if count == 0 || index >= count || count > MAX_SHARDS {
-            return Err(usage());
+            return Err(usage().into());
         }
         Ok(Shard { index, count })
     }
@@ -57,9 +58,9 @@ impl Shard {
     /// name, whatever the random part.
     pub fn run_tag(&self) -> String {
         if self.count == 1 {
-            return crate::report::run_tag();
+            return crate::naming::run_tag();
         }
-        let random = crate::report::run_tag();
+        let random = crate::naming::run_tag();
         format!(
             "{}{}{}",
             &random[..4],

@@ -13,11 +13,12 @@
 //! A latency threshold on an operation that has no answer fails ("no samples"): a typo or a flow
 //! that never ran must not pass silently.
 
-use super::bucket;
-use super::hdr;
-use super::summary::LoadSummary;
-use super::units::{fmt_ms, parse_latency_ms};
-use serde::{Deserialize, Serialize};
+use crate::load::LoadError;
+use crate::load::measure::bucket;
+use crate::load::measure::hdr;
+use crate::load::measure::summary::LoadSummary;
+pub use crate::load::measure::summary::Verdict;
+use crate::units::{fmt_ms, parse_latency_ms};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Threshold {
@@ -84,24 +85,15 @@ impl Cmp {
     }
 }
 
-/// The result of one threshold.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Verdict {
-    pub threshold: String,
-    pub observed: String,
-    pub allowed: String,
-    pub passed: bool,
-}
-
 const OPERATIONS: [&str; 8] = [
     "create", "list", "retrieve", "update", "replace", "delete", "members", "other",
 ];
 
 impl std::str::FromStr for Threshold {
-    type Err = String;
+    type Err = LoadError;
 
-    fn from_str(text: &str) -> Result<Threshold, String> {
-        let bad = |why: String| format!("--threshold \"{text}\": {why}");
+    fn from_str(text: &str) -> Result<Threshold, LoadError> {
+        let bad = |why: String| LoadError(format!("--threshold \"{text}\": {why}"));
         let (at, cmp, width) =
             find_cmp(text).ok_or_else(|| bad("no comparison (<, <=, >, >=, ==, !=)".into()))?;
         let left: Vec<&str> = text[..at].split_whitespace().collect();
@@ -143,7 +135,7 @@ impl std::str::FromStr for Threshold {
         })?;
         let (bound, percent) = match metric {
             Metric::Quantile(_) | Metric::Max | Metric::Mean => {
-                (parse_latency_ms(right).map_err(bad)?, false)
+                (parse_latency_ms(right).map_err(|e| bad(e.0))?, false)
             }
             Metric::Count(_) | Metric::Rps => {
                 let (number, percent) = match right.strip_suffix('%') {
@@ -316,7 +308,7 @@ impl Threshold {
 }
 
 /// Parse every `--threshold`; the first bad one is a usage error.
-pub fn parse_all(texts: &[String]) -> Result<Vec<Threshold>, String> {
+pub fn parse_all(texts: &[String]) -> Result<Vec<Threshold>, LoadError> {
     texts.iter().map(|t| t.parse()).collect()
 }
 
@@ -326,5 +318,4 @@ pub fn evaluate_all(thresholds: &[Threshold], summary: &LoadSummary) -> Vec<Verd
 }
 
 #[cfg(test)]
-#[path = "threshold_tests.rs"]
 mod tests;

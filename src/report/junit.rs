@@ -6,7 +6,8 @@
 //! emulator) a `<skipped>` with the reason. Warnings and notes go to
 //! `<system-out>`, with the steps, so a passing test case still shows them.
 
-use super::tally::{fmt_ms, profile_word, step_text, visible_controls};
+use super::tally::{profile_word, step_text};
+use super::text::{fmt_ms, visible_controls};
 use crate::check::outcome::{Finding, RunOutcome, ScenarioOutcome, Severity};
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 use std::time::Duration;

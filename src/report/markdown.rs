@@ -10,9 +10,9 @@
 //! counted in a closing note that points at `report.html` and `summary.json`.
 
 use super::tally::{
-    OperationRow, RuleResult, RuleRow, by_operation, by_rule, clip, fmt_ms, one_line, profile_word,
-    run_word, step_text, visible_controls,
+    OperationRow, RuleResult, RuleRow, by_operation, by_rule, profile_word, run_word, step_text,
 };
+use super::text::{clip, escape_md as escape, fmt_ms, visible_controls};
 use crate::check::outcome::{Finding, RunOutcome, ScenarioOutcome, Severity};
 
 /// The most `report.md` holds, in bytes.
@@ -22,8 +22,6 @@ const RESERVE: usize = 2_000;
 /// Per finding: the diff and the reproducer are cut beyond these.
 const MAX_DIFF: usize = 12_000;
 const MAX_REPRODUCER: usize = 4_000;
-/// One-line fields (messages, statements, names) are cut beyond this.
-const MAX_LINE: usize = 600;
 
 pub fn render(outcome: &RunOutcome) -> String {
     render_with_cap(outcome, MAX_BYTES)
@@ -91,25 +89,6 @@ impl Doc {
         }
         self.out
     }
-}
-
-/// Text for Markdown, in a paragraph, a table cell or an HTML element: one line, with every
-/// character Markdown or HTML could act on written as a character reference.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in one_line(s, MAX_LINE).chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '|' | '\\' | '`' | '*' | '_' | '[' | ']' | '~' | '!' | '#' | '$' => {
-                out.push_str(&format!("&#{};", c as u32))
-            }
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 fn code(s: &str) -> String {

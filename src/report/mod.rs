@@ -5,15 +5,20 @@
 //! * [`junit`]: `junit.xml`, one test case per scenario, for CI servers.
 //! * [`markdown`]: `report.md`, sized for a GitHub Actions step summary.
 //! * [`html`]: `report.html`, one self-contained page with inline SVG charts.
+//! * [`load`], [`capacity`]: the same formats for a load run's and a capacity sweep's summaries.
+//! * [`text`]: clipping, one-line fields, HTML and Markdown escaping, the latency format.
 //!
 //! docs/reports.md describes how to read them.
 
+pub mod capacity;
 pub mod console;
 pub mod html;
 pub mod json;
 pub mod junit;
+pub mod load;
 pub mod markdown;
 pub mod tally;
+pub mod text;
 
 use crate::check::outcome::RunOutcome;
 use std::path::{Path, PathBuf};
@@ -35,27 +40,4 @@ pub fn write_all(outcome: &RunOutcome, dir: &Path) -> std::io::Result<Vec<PathBu
     Ok(written)
 }
 
-/// A run id that sorts by time: `20261122-081530-4f2a`.
-pub fn run_id() -> String {
-    let now = time::OffsetDateTime::now_utc();
-    format!(
-        "{:04}{:02}{:02}-{:02}{:02}{:02}-{:04x}",
-        now.year(),
-        now.month() as u8,
-        now.day(),
-        now.hour(),
-        now.minute(),
-        now.second(),
-        rand::random::<u16>()
-    )
-}
-
-/// Six characters for this run's group names: `gc` and four random upper-case letters/digits.
-pub fn run_tag() -> String {
-    const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-    let r: u32 = rand::random();
-    let tail: String = (0..4)
-        .map(|i| ALPHABET[((r >> (i * 5)) & 31) as usize] as char)
-        .collect();
-    format!("gc{tail}")
-}
+pub use crate::naming::{run_id, run_tag};

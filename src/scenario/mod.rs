@@ -9,6 +9,7 @@
 //! * [`template`]: variables (`{group_id}`), captures and generators (`$msisdns`).
 //! * [`matcher`]: the body matchers of `expect`.
 
+pub mod capture;
 pub mod matcher;
 pub mod parse;
 pub mod render;
@@ -19,6 +20,7 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+pub use crate::client::Auth;
 pub use parse::{ScenarioError, load, load_all};
 
 /// The seven operations of the Groups API.
@@ -113,19 +115,6 @@ impl std::fmt::Display for Operation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())
     }
-}
-
-/// Which credentials a step presents.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Auth {
-    /// The run's token.
-    #[default]
-    Token,
-    /// No Authorization header.
-    None,
-    /// A token that cannot be right.
-    Wrong,
 }
 
 /// Which service plan a step addresses.

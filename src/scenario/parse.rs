@@ -154,7 +154,7 @@ pub fn parse(file: &Path, text: &str) -> Result<Scenario, ScenarioError> {
                 let mut step = s.value;
                 step.line = s.referenced.line();
                 step.column = s.referenced.column();
-                check_step(&step, catalogue).map_err(|m| at(step.line, step.column, m))?;
+                check_step(&step, catalogue).map_err(|m| at(step.line, step.column, m.0))?;
                 Ok(step)
             })
             .collect()
@@ -173,21 +173,25 @@ pub fn parse(file: &Path, text: &str) -> Result<Scenario, ScenarioError> {
     })
 }
 
+crate::error::message_error!(
+    /// What is wrong with one step (placed at its line by the caller).
+    StepError
+);
+
 /// Checks serde cannot express: a request is named one way, names refer to real schemas and rules.
-fn check_step(step: &Step, catalogue: &Catalogue) -> Result<(), String> {
+fn check_step(step: &Step, catalogue: &Catalogue) -> Result<(), StepError> {
     match (&step.request, &step.method, &step.path) {
         (Some(_), None, None) | (None, Some(_), Some(_)) => {}
         (Some(_), _, _) => {
             return Err(
-                "a step has either `request: <operation>` or `method` + `path`, not both"
-                    .to_owned(),
+                "a step has either `request: <operation>` or `method` + `path`, not both".into(),
             );
         }
         _ => {
             return Err(
                 "a step needs `request: <operation>` (create, list, retrieve, update, replace, \
                  delete, members) or both `method` and `path`"
-                    .to_owned(),
+                    .into(),
             );
         }
     }
@@ -195,24 +199,24 @@ fn check_step(step: &Step, catalogue: &Catalogue) -> Result<(), String> {
         return Err(
             "`emulator: true` takes `method` + `path` below /emulator/v1/{service_plan_id} \
              (such as `POST /mo`), not `request: <operation>`"
-                .to_owned(),
+                .into(),
         );
     }
     if step.body.is_some() && step.raw_body.is_some() {
-        return Err("a step has either `body` or `raw_body`, not both".to_owned());
+        return Err("a step has either `body` or `raw_body`, not both".into());
     }
     if step.repeat == Some(0) {
-        return Err("`repeat` must be at least 1".to_owned());
+        return Err("`repeat` must be at least 1".into());
     }
     let schemas = Schemas::get();
     if let Some(schema) = &step.expect.schema
         && !schemas.contains(schema)
     {
         let names: Vec<&str> = schemas.names().collect();
-        return Err(format!(
+        return Err(StepError(format!(
             "unknown schema '{schema}': expected one of {}",
             names.join(", ")
-        ));
+        )));
     }
     let rules = step
         .expect
@@ -221,9 +225,9 @@ fn check_step(step: &Step, catalogue: &Catalogue) -> Result<(), String> {
         .chain(step.expect.matches.iter().filter_map(|m| m.rule.as_ref()));
     for rule in rules {
         if catalogue.find(rule).is_none() {
-            return Err(format!(
+            return Err(StepError(format!(
                 "unknown rule id '{rule}': expected an id of specs/rules.yaml"
-            ));
+            )));
         }
     }
     let pointers = step
@@ -235,16 +239,16 @@ fn check_step(step: &Step, catalogue: &Catalogue) -> Result<(), String> {
         .chain(step.expect.matches.iter().map(|m| &m.path));
     for pointer in pointers {
         if !(pointer.is_empty() || pointer.starts_with('/')) {
-            return Err(format!(
+            return Err(StepError(format!(
                 "'{pointer}' is not a JSON pointer: expected '' or a path starting with '/'"
-            ));
+            )));
         }
     }
     for m in &step.expect.matches {
         if let Some(re) = &m.regex
             && let Err(e) = regex::Regex::new(re)
         {
-            return Err(format!("invalid regex for {}: {e}", m.path));
+            return Err(StepError(format!("invalid regex for {}: {e}", m.path)));
         }
     }
     Ok(())

@@ -1,7 +1,7 @@
 //! Rendering a step with the variables into the request it sends, shared by `check` and `load`.
 
 use crate::client::HttpRequest;
-use crate::scenario::template::{Vars, render_str, render_value, variables_in};
+use crate::scenario::template::{RenderError, Vars, render_str, render_value, variables_in};
 use crate::scenario::{Expect, Operation, Plan, Step};
 use serde_json::Value;
 
@@ -33,7 +33,7 @@ impl Rendered {
 }
 
 /// Render a step with the variables.
-pub fn render(step: &Step, vars: &Vars) -> Result<Rendered, String> {
+pub fn render(step: &Step, vars: &Vars) -> Result<Rendered, RenderError> {
     let group = match (&step.request, &step.group) {
         (Some(op), g) if op.takes_group() => {
             Some(render_str(g.as_deref().unwrap_or("{group_id}"), vars)?)
@@ -109,7 +109,7 @@ pub fn expect_variables(expect: &Expect) -> Vec<String> {
     names
 }
 
-pub fn render_expect(expect: &Expect, vars: &Vars) -> Result<Expect, String> {
+pub fn render_expect(expect: &Expect, vars: &Vars) -> Result<Expect, RenderError> {
     let value = |v: &Option<Value>| v.as_ref().map(|v| render_value(v, vars)).transpose();
     let mut out = expect.clone();
     out.body = value(&expect.body)?;

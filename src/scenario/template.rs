@@ -18,8 +18,14 @@ const MSISDN_BASE: u64 = 46_700_000_000;
 /// At most this many generated numbers per generator (a bound against hostile files).
 const MAX_GENERATED: u64 = 1_000_000;
 
+crate::error::message_error!(
+    /// Why a step cannot be rendered with the variables it has: `{name}` names no variable, a
+    /// generator is misused, a step names no request, a body is not JSON.
+    RenderError
+);
+
 /// Replace `{name}` in a string.
-pub fn render_str(text: &str, vars: &Vars) -> Result<String, String> {
+pub fn render_str(text: &str, vars: &Vars) -> Result<String, RenderError> {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(open) = rest.find('{') {
@@ -29,7 +35,7 @@ pub fn render_str(text: &str, vars: &Vars) -> Result<String, String> {
             Some(name) => {
                 let value = vars
                     .get(name)
-                    .ok_or_else(|| format!("unknown variable '{{{name}}}'"))?;
+                    .ok_or_else(|| RenderError(format!("unknown variable '{{{name}}}'")))?;
                 match value {
                     Value::String(s) => out.push_str(s),
                     other => out.push_str(&other.to_string()),
@@ -86,7 +92,7 @@ fn variable_name(text: &str) -> Option<&str> {
 }
 
 /// Render every string in a JSON value and expand generators.
-pub fn render_value(value: &Value, vars: &Vars) -> Result<Value, String> {
+pub fn render_value(value: &Value, vars: &Vars) -> Result<Value, RenderError> {
     Ok(match value {
         Value::String(s) => {
             if let Some(name) = s
@@ -96,7 +102,7 @@ pub fn render_value(value: &Value, vars: &Vars) -> Result<Value, String> {
             {
                 vars.get(name)
                     .cloned()
-                    .ok_or_else(|| format!("unknown variable '{{{name}}}'"))?
+                    .ok_or_else(|| RenderError(format!("unknown variable '{{{name}}}'")))?
             } else {
                 Value::String(render_str(s, vars)?)
             }
@@ -122,34 +128,34 @@ pub fn render_value(value: &Value, vars: &Vars) -> Result<Value, String> {
 }
 
 /// Expand a `$msisdns` generator.
-fn msisdns(spec: &Value) -> Result<Value, String> {
-    let field = |name: &str, default: u64| -> Result<u64, String> {
+fn msisdns(spec: &Value) -> Result<Value, RenderError> {
+    let field = |name: &str, default: u64| -> Result<u64, RenderError> {
         match spec.get(name) {
             None => Ok(default),
             Some(v) => v
                 .as_u64()
-                .ok_or_else(|| format!("$msisdns.{name} must be a non-negative integer")),
+                .ok_or_else(|| format!("$msisdns.{name} must be a non-negative integer").into()),
         }
     };
     if !spec.is_object() {
-        return Err("$msisdns needs an object: {count: N, format: mixed}".to_owned());
+        return Err("$msisdns needs an object: {count: N, format: mixed}".into());
     }
     let count = field("count", 1)?;
     let start = field("start", 0)?;
     let duplicates = field("duplicates", 0)?;
     if count.saturating_add(duplicates) > MAX_GENERATED || start > 1_000_000_000 {
-        return Err(format!(
+        return Err(RenderError(format!(
             "$msisdns is limited to {MAX_GENERATED} numbers and start below 10^9"
-        ));
+        )));
     }
     let format = spec
         .get("format")
         .and_then(Value::as_str)
         .unwrap_or("plain");
     if !["plain", "plus", "00", "mixed"].contains(&format) {
-        return Err(format!(
+        return Err(RenderError(format!(
             "$msisdns.format '{format}': expected plain, plus, 00 or mixed"
-        ));
+        )));
     }
     let numbers = (0..count)
         .chain((0..duplicates).map(|d| d % count.max(1)))
@@ -178,11 +184,6 @@ pub fn format_msisdn(number: u64, format: &str, i: u64) -> String {
     }
 }
 
-/// The value at a JSON pointer ("" is the whole body).
-pub fn capture(body: &Value, pointer: &str) -> Option<Value> {
-    body.pointer(pointer).cloned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -208,6 +209,7 @@ mod tests {
         assert!(
             render_str("{missing}", &vars())
                 .unwrap_err()
+                .to_string()
                 .contains("missing")
         );
         assert_eq!(
@@ -244,7 +246,7 @@ mod tests {
             json!({"count": u64::MAX, "duplicates": u64::MAX}),
         ] {
             let err = render_value(&json!({ "$msisdns": spec }), &vars()).unwrap_err();
-            assert!(err.contains("limited"), "{err}");
+            assert!(err.to_string().contains("limited"), "{err}");
         }
     }
 }

@@ -32,8 +32,8 @@ pub struct Subject {
 
 impl Subject {
     /// An HTTP client for the subject, with the default limits.
-    pub fn client(&self) -> Result<Client, String> {
-        Client::new(self.target.clone(), ClientConfig::default())
+    pub fn client(&self) -> Result<Client, super::SelftestError> {
+        Client::new(self.target.clone(), ClientConfig::default()).map_err(|e| e.to_string().into())
     }
 }
 
@@ -129,7 +129,7 @@ impl Detector for CheckDetector {
         Box::pin(async move {
             let client = match subject.client() {
                 Ok(c) => c,
-                Err(e) => return Detection::failed_to_run(self.name(), e),
+                Err(e) => return Detection::failed_to_run(self.name(), e.0),
             };
             let ctx = Arc::new(RunContext {
                 client,
@@ -233,7 +233,7 @@ impl Detector for ExploreDetector {
         Box::pin(async move {
             let client = match subject.client() {
                 Ok(c) => c,
-                Err(e) => return Detection::failed_to_run(self.name(), e),
+                Err(e) => return Detection::failed_to_run(self.name(), e.0),
             };
             let ctx = RunContext {
                 client,

@@ -8,6 +8,7 @@
 //! the machine does. The detector flags the subject when the latency ratio exceeds the size ratio:
 //! growth faster than linear. A correct implementation (O(batch)) shows a ratio near 1.
 
+use super::SelftestError;
 use super::detector::{BoxFuture, Catch, Detection, Detector, Subject};
 use crate::client::{Client, HttpRequest};
 use crate::scenario::Auth;
@@ -61,7 +62,7 @@ impl MeasurementDetector {
         growth.latency_ratio() > self.size_ratio()
     }
 
-    pub async fn measure(&self, client: &Client) -> Result<Growth, String> {
+    pub async fn measure(&self, client: &Client) -> Result<Growth, SelftestError> {
         let small = self.best_update(client, self.small, 0).await?;
         let large = self.best_update(client, self.large, 1_000_000).await?;
         Ok(Growth { small, large })
@@ -74,7 +75,7 @@ impl MeasurementDetector {
         client: &Client,
         size: usize,
         start: u64,
-    ) -> Result<Duration, String> {
+    ) -> Result<Duration, SelftestError> {
         let numbers = |from: u64, n: usize| -> Vec<String> {
             (0..n as u64)
                 .map(|i| (FIRST_NUMBER + from + i).to_string())
@@ -119,7 +120,12 @@ impl MeasurementDetector {
 }
 
 /// Send a JSON request; its JSON answer, or why there is none.
-async fn send(client: &Client, method: &str, path: String, body: Value) -> Result<Value, String> {
+async fn send(
+    client: &Client,
+    method: &str,
+    path: String,
+    body: Value,
+) -> Result<Value, SelftestError> {
     let request = HttpRequest {
         method: method.into(),
         path: path.clone(),
@@ -127,9 +133,12 @@ async fn send(client: &Client, method: &str, path: String, body: Value) -> Resul
         auth: Auth::Token,
         ..HttpRequest::default()
     };
-    let obs = client.send(&request).await.map_err(|e| e.to_string())?;
+    let obs = client
+        .send(&request)
+        .await
+        .map_err(|e| SelftestError(e.to_string()))?;
     if !(200..300).contains(&obs.status) {
-        return Err(format!("{method} {path} answered {}", obs.status));
+        return Err(format!("{method} {path} answered {}", obs.status).into());
     }
     Ok(obs.json().unwrap_or(Value::Null))
 }
@@ -166,7 +175,7 @@ impl Detector for MeasurementDetector {
                 Err(e) => Err(e),
             };
             let mut detection = match growth {
-                Err(e) => Detection::failed_to_run(self.name(), e),
+                Err(e) => Detection::failed_to_run(self.name(), e.0),
                 Ok(growth) => {
                     let ratio = growth.latency_ratio();
                     let line = format!(

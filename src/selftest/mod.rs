@@ -30,6 +30,12 @@ pub mod render;
 pub use detector::{Catch, CheckDetector, Detection, Detector, Subject};
 pub use measure::MeasurementDetector;
 
+crate::error::message_error!(
+    /// Why a selftest could not run at all (an emulator could not be started), or why a detector
+    /// could not (it then shows in the matrix, not as this error).
+    SelftestError
+);
+
 use crate::client::{Secret, Target};
 use crate::emulator::faults::{FoundBy, Kind};
 use crate::emulator::{Emulator, EmulatorConfig, Fault, Liberty};
@@ -209,13 +215,18 @@ impl SelftestOutcome {
         self.faults.iter().all(|r| r.status.ok()) && self.summary.correct_passed
     }
 
-    /// 0 when [`Self::passed`]; 1 otherwise (`exit::FAILURES`: an escaped fault, a mis-judged
-    /// deviation or liberty, or a correct emulator failed).
+    /// The documented exit code of [`Self::outcome`].
     pub fn exit_code(&self) -> u8 {
+        crate::exit::code(Ok(self.outcome()))
+    }
+
+    /// Passed when [`Self::passed`]; failed otherwise (an escaped fault, a misjudged deviation
+    /// or liberty, or a correct emulator failed).
+    pub fn outcome(&self) -> crate::exit::Outcome {
         if self.passed() {
-            crate::exit::OK
+            crate::exit::Outcome::Passed
         } else {
-            crate::exit::FAILURES
+            crate::exit::Outcome::Failed
         }
     }
 }
@@ -238,7 +249,7 @@ pub async fn run(
     detectors: Vec<Arc<dyn Detector>>,
     options: Options,
     on_event: &(dyn Fn(Event) + Sync),
-) -> Result<SelftestOutcome, String> {
+) -> Result<SelftestOutcome, SelftestError> {
     let started = Instant::now();
     let started_at = crate::model::id::format_timestamp(crate::check::now_ms());
     // Subject 0 is the correct emulator, then faults, deviations and liberties.
@@ -441,7 +452,7 @@ fn row(behaviour: Behaviour, detections: Vec<Detection>, plugged: &[&str]) -> Fa
 async fn detect_on_emulator(
     detector: &dyn Detector,
     behaviour: Behaviour,
-) -> Result<Detection, String> {
+) -> Result<Detection, SelftestError> {
     let token = format!("gc-selftest-{:032x}", rand::random::<u128>());
     let emulator = Emulator::start_local(behaviour.config(token.clone()))
         .await

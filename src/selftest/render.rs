@@ -3,6 +3,7 @@
 //! nothing here judges.
 
 use super::{CorrectRow, Detection, FaultRow, RowKind, SelftestOutcome, Status};
+use crate::report::text::esc;
 use crate::spec::Level;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
@@ -439,22 +440,6 @@ fn chips(d: &Detection) -> String {
     }
     for p in d.problems.iter().chain(&d.error) {
         let _ = write!(out, "<span class=\"chip bad\">{}</span>", esc(p));
-    }
-    out
-}
-
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c if c.is_control() && c != '\n' => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
     }
     out
 }

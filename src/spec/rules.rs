@@ -1,6 +1,7 @@
 //! The rule catalogue (`specs/rules.yaml`): every expectation groupcheck checks, with a stable id,
 //! a one-line statement, a level and its source in the documentation.
 
+use super::SpecError;
 use serde::{Deserialize, Serialize};
 use std::sync::OnceLock;
 
@@ -60,25 +61,28 @@ impl Catalogue {
     }
 
     /// Parse and check a catalogue: version 1, unique ids, no empty statement or source.
-    pub fn parse(yaml: &str) -> Result<Catalogue, String> {
-        let file: RulesFile =
-            serde_saphyr::from_str(yaml).map_err(|e| format!("specs/rules.yaml: {e}"))?;
+    pub fn parse(yaml: &str) -> Result<Catalogue, SpecError> {
+        let file: RulesFile = serde_saphyr::from_str(yaml)
+            .map_err(|e| SpecError(format!("specs/rules.yaml: {e}")))?;
         if file.version != 1 {
-            return Err(format!(
+            return Err(SpecError(format!(
                 "specs/rules.yaml: unsupported version {}",
                 file.version
-            ));
+            )));
         }
         let mut seen = std::collections::HashSet::new();
         for rule in &file.rules {
             if !seen.insert(rule.id.as_str()) {
-                return Err(format!("specs/rules.yaml: duplicate rule id {}", rule.id));
+                return Err(SpecError(format!(
+                    "specs/rules.yaml: duplicate rule id {}",
+                    rule.id
+                )));
             }
             if rule.statement.trim().is_empty() || rule.source.trim().is_empty() {
-                return Err(format!(
+                return Err(SpecError(format!(
                     "specs/rules.yaml: rule {} needs a statement and a source",
                     rule.id
-                ));
+                )));
             }
         }
         Ok(Catalogue { rules: file.rules })

@@ -1,5 +1,6 @@
 //! The JSON Schemas (draft 2020-12) of every request and response body, by name.
 
+use super::SpecError;
 use jsonschema::{Registry, Validator};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -71,20 +72,20 @@ impl Schemas {
     }
 
     /// Compile every embedded schema, with formats (`date-time`) asserted.
-    pub fn compile() -> Result<Schemas, String> {
+    pub fn compile() -> Result<Schemas, SpecError> {
         let parsed: Vec<(&str, Value)> = std::iter::once(&COMMON)
             .chain(BODIES)
             .map(|(name, text)| {
                 serde_json::from_str(text)
                     .map(|v| (*name, v))
-                    .map_err(|e| format!("specs/schemas/{name}.json: {e}"))
+                    .map_err(|e| SpecError(format!("specs/schemas/{name}.json: {e}")))
             })
             .collect::<Result<_, _>>()?;
         let mut registry = Registry::new();
         for (name, schema) in &parsed {
             registry = registry
                 .add(format!("{BASE_URI}{name}.json"), schema.clone())
-                .map_err(|e| format!("specs/schemas/{name}.json: {e}"))?;
+                .map_err(|e| SpecError(format!("specs/schemas/{name}.json: {e}")))?;
         }
         let registry = registry.prepare().map_err(|e| e.to_string())?;
         let mut validators = BTreeMap::new();
@@ -98,7 +99,7 @@ impl Schemas {
                 // under load runs them on every member of every group answer).
                 .with_pattern_options(jsonschema::PatternOptions::regex())
                 .build(schema)
-                .map_err(|e| format!("specs/schemas/{name}.json: {e}"))?;
+                .map_err(|e| SpecError(format!("specs/schemas/{name}.json: {e}")))?;
             validators.insert(*name, validator);
         }
         Ok(Schemas { validators })

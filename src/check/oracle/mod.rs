@@ -17,12 +17,13 @@ mod list;
 mod views;
 
 use super::judge::Problem;
+use crate::client::Auth;
 use crate::client::Observation;
 use crate::model::request::parse_body;
 use crate::model::{
     CreateRequest, Millis, Msisdn, ReplaceRequest, Store, UpdateRequest, id::parse_timestamp,
 };
-use crate::scenario::{Auth, Operation};
+use crate::scenario::Operation;
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use std::time::Instant;

@@ -11,10 +11,10 @@
 //! slipped through from running or loading.
 
 use super::tally::{
-    OperationRow, RuleResult, RuleRow, by_operation, by_rule, caret, clip, fmt_ms,
-    is_hidden_control, profile_word, run_word, severity_word, step_text, verdict_word,
-    visible_controls,
+    OperationRow, RuleResult, RuleRow, by_operation, by_rule, profile_word, run_word,
+    severity_word, step_text, verdict_word,
 };
+use super::text::{clip, esc, esc_attr, fmt_ms, short};
 use crate::check::outcome::{Finding, RunOutcome, ScenarioOutcome, Severity, Totals, Verdict};
 use assets::{CSS, FILTERS, SCRIPT};
 use charts::{findings_chart, verdict_chart};
@@ -34,61 +34,6 @@ const SUMMARY_MESSAGE: usize = 300;
 const MAX_DETAILS_TOTAL: usize = 8_000_000;
 /// Rules drawn in the findings chart; the rest are counted under it.
 const CHART_RULES: usize = 15;
-
-/// HTML-escape `s` for element content: control characters become a marked caret notation
-/// (`^G`), which every font can show.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 16);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c if is_hidden_control(c) => {
-                let _ = write!(
-                    out,
-                    "<span class=\"ctl\" title=\"control character U+{:04X}\">{}</span>",
-                    c as u32,
-                    caret(c)
-                );
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// HTML-escape `s` for an attribute value (or SVG text): control characters as pictures.
-pub fn esc_attr(s: &str) -> String {
-    visible_controls(s)
-        .chars()
-        .fold(String::with_capacity(s.len()), |mut out, c| {
-            match c {
-                '&' => out.push_str("&amp;"),
-                '<' => out.push_str("&lt;"),
-                '>' => out.push_str("&gt;"),
-                '"' => out.push_str("&quot;"),
-                '\'' => out.push_str("&#39;"),
-                c => out.push(c),
-            }
-            out
-        })
-}
-
-/// `s` on one line, cut to about `max` bytes with an ellipsis.
-fn short(s: &str, max: usize) -> String {
-    let flat = s.replace(['\n', '\t'], " ");
-    if flat.len() <= max {
-        return flat;
-    }
-    let mut end = max;
-    while !flat.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &flat[..end])
-}
 
 /// [`esc`] after cutting to `max` bytes.
 fn esc_clip(s: &str, max: usize) -> String {

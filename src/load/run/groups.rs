@@ -3,9 +3,9 @@
 //! exactly what the run created and nothing else. `groupcheck cleanup --ledger` reads the same
 //! file after a run that was killed outright.
 
+use crate::client::Auth;
 use crate::client::ledger::{Entry, Ledger};
 use crate::client::{Client, HttpRequest};
-use crate::scenario::Auth;
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};

@@ -1,6 +1,6 @@
 use super::*;
-use crate::load::hdr;
-use crate::load::summary::{Cleanup, LoadSummary, OperationSummary, Totals};
+use crate::load::measure::hdr;
+use crate::load::measure::summary::{Cleanup, LoadSummary, OperationSummary, Totals};
 use std::time::Duration;
 
 fn summary() -> LoadSummary {

@@ -8,7 +8,7 @@
 //! wakes up more than [`LATE_AFTER`] after an arrival's time, the start is *late* (counted; its
 //! latency still runs from the intended time). goose is not used here: it has no open model.
 
-use super::session::{Session, Shared};
+use crate::load::run::session::{Session, Shared};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

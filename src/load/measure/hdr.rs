@@ -2,6 +2,7 @@
 //! format (uncompressed), base64 in JSON. Histograms of shards add exactly, so a merge gives the
 //! percentiles one big run would.
 
+use crate::load::LoadError;
 use base64::Engine;
 use hdrhistogram::Histogram;
 use hdrhistogram::serialization::{Deserializer, Serializer, V2Serializer};
@@ -42,19 +43,19 @@ pub fn encode(histogram: &Histogram<u64>) -> String {
 }
 
 /// The inverse of [`encode`].
-pub fn decode(text: &str) -> Result<Histogram<u64>, String> {
+pub fn decode(text: &str) -> Result<Histogram<u64>, LoadError> {
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(text.trim())
-        .map_err(|e| format!("histogram is not base64: {e}"))?;
+        .map_err(|e| LoadError(format!("histogram is not base64: {e}")))?;
     Deserializer::new()
         .deserialize(&mut bytes.as_slice())
-        .map_err(|e| format!("histogram is not in the HDR V2 format: {e:?}"))
+        .map_err(|e| LoadError(format!("histogram is not in the HDR V2 format: {e:?}")))
 }
 
 /// Add `other` into `into` (exact: counts per bucket add).
-pub fn add(into: &mut Histogram<u64>, other: &Histogram<u64>) -> Result<(), String> {
+pub fn add(into: &mut Histogram<u64>, other: &Histogram<u64>) -> Result<(), LoadError> {
     into.add(other)
-        .map_err(|e| format!("histograms do not add: {e:?}"))
+        .map_err(|e| LoadError(format!("histograms do not add: {e:?}")))
 }
 
 /// A quantile in milliseconds (0 for an empty histogram).
@@ -63,6 +64,17 @@ pub fn quantile_ms(histogram: &Histogram<u64>, q: f64) -> f64 {
         return 0.0;
     }
     histogram.value_at_quantile(q) as f64 / 1000.0
+}
+
+/// The one percentile helper: p50, p90, p95, p99, p99.9 (as [`PERCENTILES`]) and max, in
+/// milliseconds, in report order (zeros for an empty histogram).
+pub fn percentiles(histogram: &Histogram<u64>) -> [f64; 6] {
+    let mut out = [0.0; 6];
+    for (slot, (_, q)) in out.iter_mut().zip(PERCENTILES) {
+        *slot = quantile_ms(histogram, q);
+    }
+    out[5] = max_ms(histogram);
+    out
 }
 
 pub fn max_ms(histogram: &Histogram<u64>) -> f64 {

@@ -2,17 +2,20 @@
 //! groups of that size through the API (10,000 members a request at most), the flows run at a
 //! fixed arrival rate (the open model: latency from each request's intended start), the groups
 //! are deleted; then per operation the percentiles are laid against the sizes and the knee is
-//! found ([`super::knee`]): the first size where the median latency grows faster than the size.
+//! found ([`crate::load::capacity::knee`]): the first size where the median latency grows faster than the size.
 
-use super::flow::Flow;
-use super::hdr;
-use super::knee::{self, Knee};
-use super::run::{self, LoadSpec, Mode, RunInfo};
-use super::shard::Shard;
-use super::summary::{Cleanup, Totals};
+use crate::load::LoadError;
+pub mod knee;
+
 use crate::client::Client;
 use crate::client::ledger::Ledger;
+use crate::load::flow::Flow;
+use crate::load::measure::hdr;
+use crate::load::measure::summary::{Cleanup, Totals};
+use crate::load::run::{self, LoadSpec, Mode, RunInfo};
+use crate::load::shard::Shard;
 use crate::scenario::Scenario;
+use knee::Knee;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -127,7 +130,7 @@ pub async fn sweep(
             aborted = Some("interrupted (Ctrl-C)".to_owned());
             break;
         }
-        let flows: Result<Vec<Flow>, String> = spec
+        let flows: Result<Vec<Flow>, LoadError> = spec
             .flows
             .iter()
             .cloned()
@@ -136,7 +139,7 @@ pub async fn sweep(
         let flows = match flows {
             Ok(f) => f,
             Err(e) => {
-                aborted = Some(e);
+                aborted = Some(e.to_string());
                 break;
             }
         };
@@ -179,7 +182,7 @@ pub async fn sweep(
             let Ok(Some(h)) = summary.histogram_of(Some(op), None) else {
                 continue;
             };
-            let of = |pick: fn(&super::summary::OperationSummary) -> u64| -> u64 {
+            let of = |pick: fn(&crate::load::measure::summary::OperationSummary) -> u64| -> u64 {
                 summary
                     .operations
                     .iter()
@@ -187,7 +190,7 @@ pub async fn sweep(
                     .map(pick)
                     .sum()
             };
-            let q = |q: f64| hdr::quantile_ms(&h, q);
+            let [p50_ms, p90_ms, p95_ms, p99_ms, p999_ms, max_ms] = hdr::percentiles(&h);
             points.push(Point {
                 size,
                 operation: op.to_owned(),
@@ -195,12 +198,12 @@ pub async fn sweep(
                 errors: of(|o| o.transport_errors + o.http_errors),
                 violations: of(|o| o.violations),
                 count: h.len(),
-                p50_ms: q(0.5),
-                p90_ms: q(0.9),
-                p95_ms: q(0.95),
-                p99_ms: q(0.99),
-                p999_ms: q(0.999),
-                max_ms: hdr::max_ms(&h),
+                p50_ms,
+                p90_ms,
+                p95_ms,
+                p99_ms,
+                p999_ms,
+                max_ms,
                 histogram: hdr::encode(&h),
             });
         }
@@ -218,11 +221,11 @@ pub async fn sweep(
         }
     }
     let knees = knees(&points);
-    let exit_code = if aborted.is_some() {
-        crate::exit::UNREACHABLE
+    let exit_code = crate::exit::code(Ok(if aborted.is_some() {
+        crate::exit::Outcome::Aborted
     } else {
-        crate::exit::OK
-    };
+        crate::exit::Outcome::Passed
+    }));
     CapacitySummary {
         kind: "capacity".into(),
         version: CAPACITY_SUMMARY_VERSION,

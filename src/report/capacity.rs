@@ -2,13 +2,12 @@
 //! size with the knee marked, and a log–log chart (`chart.svg`, also inline in `report.html`).
 //! Written as `summary.json` (`kind: "capacity"`), `report.md`, `report.html` and `chart.svg`.
 
-use super::capacity::{CapacitySummary, Point};
-use super::chart::{self, CapacitySeries};
-use super::report::{COLUMNS, aborted_line};
-use super::report_html::head;
-use super::units::{fmt_ms, thousands};
-use crate::report::html::esc;
-use crate::report::markdown::escape;
+use crate::load::capacity::{CapacitySummary, Point};
+use crate::report::load::chart::{self, CapacitySeries};
+use crate::report::load::html::head;
+use crate::report::load::table::{COLUMNS, aborted_line};
+use crate::report::text::{esc, escape_md as escape, fmt_ms};
+use crate::units::thousands;
 use console::Style;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};

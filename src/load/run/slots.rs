@@ -7,12 +7,13 @@
 //! is built through the API as a create of the first 10,000 and updates adding 10,000 at a time;
 //! it is judged as one create: the create's status, the last update's body (the group as built).
 
-use super::flow::{self, Flow, Rendered, apply_captures};
-use super::session::{Shared, Slot};
-use super::validate::{self, Seen};
 use crate::check::judge::preview;
 use crate::client::{HttpRequest, Observation};
-use crate::scenario::Operation;
+use crate::load::LoadError;
+use crate::load::flow::{self, Flow, Rendered};
+use crate::load::run::session::{Shared, Slot};
+use crate::load::validate::{self, Seen};
+use crate::scenario::{Operation, capture};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
@@ -26,7 +27,7 @@ pub async fn build(
     flow: &Arc<Flow>,
     count: usize,
     shared: &Arc<Shared>,
-) -> Result<Vec<Slot>, String> {
+) -> Result<Vec<Slot>, LoadError> {
     if flow.setup.is_empty() {
         return Ok(vec![Slot::default()]);
     }
@@ -48,7 +49,7 @@ pub async fn build(
                 first_error.get_or_insert(e);
             }
             Err(e) => {
-                first_error.get_or_insert(format!("a setup task failed: {e}"));
+                first_error.get_or_insert(LoadError(format!("a setup task failed: {e}")));
             }
         }
     }
@@ -60,7 +61,7 @@ pub async fn build(
 }
 
 /// Run the setup steps once, judged like any scenario step: a failure stops the run.
-async fn setup(flow: &Flow, index: usize, shared: &Shared) -> Result<Slot, String> {
+async fn setup(flow: &Flow, index: usize, shared: &Shared) -> Result<Slot, LoadError> {
     let mut slot = Slot {
         vars: flow.vars.clone(),
         ..Slot::default()
@@ -73,7 +74,7 @@ async fn setup(flow: &Flow, index: usize, shared: &Shared) -> Result<Slot, Strin
         Value::from(format!(
             "{}-{}",
             shared.run_tag,
-            super::shard::base32_number(index as u64, 2)
+            crate::load::shard::base32_number(index as u64, 2)
         )),
     );
     for step in &flow.setup {
@@ -88,10 +89,11 @@ async fn setup(flow: &Flow, index: usize, shared: &Shared) -> Result<Slot, Strin
                 step.label()
             );
             slot.vars.insert("i".into(), Value::from(i));
-            let rendered = flow::render(step, &slot.vars).map_err(|e| format!("{place}: {e}"))?;
+            let rendered =
+                flow::render(step, &slot.vars).map_err(|e| LoadError(format!("{place}: {e}")))?;
             let obs = send(shared, flow, &rendered)
                 .await
-                .map_err(|e| format!("{place}: {e}"))?;
+                .map_err(|e| LoadError(format!("{place}: {e}")))?;
             let problems = validate::judge(
                 step,
                 &rendered,
@@ -105,10 +107,13 @@ async fn setup(flow: &Flow, index: usize, shared: &Shared) -> Result<Slot, Strin
                 note(shared, flow, &rendered, body.as_ref(), &mut slot.sizes);
             }
             if let Some(p) = problems.first() {
-                return Err(format!("{place} failed: {}: {}", p.rule, p.message));
+                return Err(LoadError(format!(
+                    "{place} failed: {}: {}",
+                    p.rule, p.message
+                )));
             }
-            apply_captures(step, body.as_ref(), &mut slot.vars)
-                .map_err(|e| format!("{place}: {e}"))?;
+            capture::apply(step, body.as_ref(), &mut slot.vars)
+                .map_err(|e| LoadError(format!("{place}: {e}")))?;
         }
     }
     Ok(slot)
@@ -143,7 +148,7 @@ fn note(
 }
 
 /// Send a setup or teardown request; a large create in chunks.
-async fn send(shared: &Shared, flow: &Flow, rendered: &Rendered) -> Result<Observation, String> {
+async fn send(shared: &Shared, flow: &Flow, rendered: &Rendered) -> Result<Observation, LoadError> {
     let members = rendered
         .body
         .as_ref()
@@ -157,7 +162,7 @@ async fn send(shared: &Shared, flow: &Flow, rendered: &Rendered) -> Result<Obser
             .careful
             .send(&rendered.request)
             .await
-            .map_err(|e| e.to_string()),
+            .map_err(|e| LoadError(e.to_string())),
     }
 }
 
@@ -166,7 +171,7 @@ async fn build_large(
     flow: &Flow,
     rendered: &Rendered,
     members: &[Value],
-) -> Result<Observation, String> {
+) -> Result<Observation, LoadError> {
     let (first, rest) = members.split_at(MAX_MEMBERS_PER_REQUEST);
     let mut body = rendered.body.clone().unwrap_or_else(|| json!({}));
     body["members"] = Value::Array(first.to_vec());
@@ -208,12 +213,12 @@ async fn build_large(
             .map_err(|e| e.to_string())?;
         if answer.status != 200 {
             let from = MAX_MEMBERS_PER_REQUEST * (n + 1);
-            return Err(format!(
+            return Err(LoadError(format!(
                 "building group {id}: adding members {from}..{} answered {}: {}",
                 from + chunk.len(),
                 answer.status,
                 preview(&answer.text())
-            ));
+            )));
         }
         last = answer;
     }
@@ -271,7 +276,7 @@ pub async fn teardown(flow: &Flow, slots: &[Slot], shared: &Shared) -> Vec<Strin
                                 .iter()
                                 .map(|p| format!("{place}: {}: {}", p.rule, p.message)),
                         );
-                        let _ = apply_captures(step, body.as_ref(), &mut vars);
+                        let _ = capture::apply(step, body.as_ref(), &mut vars);
                     }
                     Err(e) => problems.push(format!("{place}: {e}")),
                 }

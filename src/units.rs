@@ -2,11 +2,20 @@
 
 use std::time::Duration;
 
+crate::error::message_error!(
+    /// A duration or latency that does not parse (`10x`, `-1`).
+    UnitError
+);
+
 /// Parse a duration: a sequence of number+unit (`h`, `m`, `s`, `ms`, `us`/`µs`), or a bare
 /// number of seconds.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
+pub fn parse_duration(text: &str) -> Result<Duration, UnitError> {
     let text = text.trim();
-    let bad = || format!("'{text}' is not a duration (e.g. 10s, 1m30s, 500ms)");
+    let bad = || {
+        UnitError(format!(
+            "'{text}' is not a duration (e.g. 10s, 1m30s, 500ms)"
+        ))
+    };
     if text.is_empty() {
         return Err(bad());
     }
@@ -46,27 +55,34 @@ fn unit_seconds(unit: &str) -> Option<f64> {
 
 /// A latency given with a unit (`200ms`, `1.5s`, `800us`), in milliseconds. A bare number is
 /// refused: a threshold without a unit is too easy to misread.
-pub fn parse_latency_ms(text: &str) -> Result<f64, String> {
+pub fn parse_latency_ms(text: &str) -> Result<f64, UnitError> {
     let text = text.trim();
     let split = text
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .ok_or_else(|| format!("'{text}' needs a unit: us, ms or s"))?;
     let number: f64 = text[..split]
         .parse()
-        .map_err(|_| format!("'{text}' is not a latency (e.g. 200ms)"))?;
+        .map_err(|_| UnitError(format!("'{text}' is not a latency (e.g. 200ms)")))?;
     let scale = match &text[split..] {
         "us" | "µs" => 1e-3,
         "ms" => 1.0,
         "s" => 1000.0,
         "m" => 60_000.0,
-        other => return Err(format!("'{other}' is not a latency unit: us, ms or s")),
+        other => {
+            return Err(UnitError(format!(
+                "'{other}' is not a latency unit: us, ms or s"
+            )));
+        }
     };
     Ok(number * scale)
 }
 
-/// A latency in milliseconds, with precision that suits its size.
+/// A latency in milliseconds, with precision that suits its size: `1 µs`, `1.23 ms`, `57.3 ms`,
+/// `250 ms`, `12.5 s`; `–` for no value. The one latency format of every report.
 pub fn fmt_ms(ms: f64) -> String {
-    if ms >= 10_000.0 {
+    if !ms.is_finite() || ms < 0.0 {
+        "–".into()
+    } else if ms >= 10_000.0 {
         format!("{:.1} s", ms / 1000.0)
     } else if ms >= 100.0 {
         format!("{ms:.0} ms")

@@ -2,7 +2,7 @@
 //! duration, the request rate of the last second, the p95 so far, errors and violations. Hidden
 //! when stderr is not a terminal, or with `--quiet`.
 
-use super::record::Recorder;
+use crate::load::measure::record::Recorder;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -59,7 +59,7 @@ impl Progress {
                     );
                     bar.set_message(format!(
                         "{rate:>7.0} req/s  p95 {:>9}  errors {}  violations {}",
-                        super::units::fmt_ms(recorder.p95_ms()),
+                        crate::units::fmt_ms(recorder.p95_ms()),
                         recorder.errors.load(Ordering::Relaxed),
                         recorder.violations.load(Ordering::Relaxed),
                     ));

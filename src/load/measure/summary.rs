@@ -3,10 +3,10 @@
 //! carries its HDR histogram (hdrhistogram's V2 format, base64), so shards merge exactly: the
 //! merged percentiles are those of one histogram of all the shards' samples.
 
-use super::hdr::{self, PERCENTILES};
-use super::record::{FailureGroup, Key, Kind, OpStats};
-use super::shard::Shard;
-use super::threshold::Verdict;
+use crate::load::LoadError;
+use crate::load::measure::hdr;
+use crate::load::measure::record::{FailureGroup, Key, Kind, OpStats};
+use crate::load::shard::Shard;
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 
@@ -129,7 +129,7 @@ impl OperationSummary {
         counts: [u64; 5],
         h: &Histogram<u64>,
     ) -> OperationSummary {
-        let q = |q: f64| hdr::quantile_ms(h, q);
+        let [p50_ms, p90_ms, p95_ms, p99_ms, p999_ms, max_ms] = hdr::percentiles(h);
         OperationSummary {
             operation: operation.to_owned(),
             bucket: bucket.to_owned(),
@@ -139,12 +139,12 @@ impl OperationSummary {
             violations: counts[3],
             validated: counts[4],
             count: h.len(),
-            p50_ms: q(PERCENTILES[0].1),
-            p90_ms: q(PERCENTILES[1].1),
-            p95_ms: q(PERCENTILES[2].1),
-            p99_ms: q(PERCENTILES[3].1),
-            p999_ms: q(PERCENTILES[4].1),
-            max_ms: hdr::max_ms(h),
+            p50_ms,
+            p90_ms,
+            p95_ms,
+            p99_ms,
+            p999_ms,
+            max_ms,
             mean_ms: hdr::mean_ms(h),
             histogram: hdr::encode(h),
         }
@@ -160,8 +160,9 @@ impl OperationSummary {
         ]
     }
 
-    pub fn decode(&self) -> Result<Histogram<u64>, String> {
-        hdr::decode(&self.histogram).map_err(|e| format!("{} {}: {e}", self.operation, self.bucket))
+    pub fn decode(&self) -> Result<Histogram<u64>, LoadError> {
+        hdr::decode(&self.histogram)
+            .map_err(|e| LoadError(format!("{} {}: {e}", self.operation, self.bucket)))
     }
 
     /// The percentiles in report order: p50, p90, p95, p99, p99.9, max.
@@ -196,7 +197,7 @@ impl LoadSummary {
         &self,
         operation: Option<&str>,
         bucket: Option<&str>,
-    ) -> Result<Option<Histogram<u64>>, String> {
+    ) -> Result<Option<Histogram<u64>>, LoadError> {
         let mut merged: Option<Histogram<u64>> = None;
         for op in &self.operations {
             if operation.is_some_and(|o| o != op.operation)
@@ -228,19 +229,32 @@ pub fn to_json(summary: &LoadSummary) -> String {
 }
 
 /// Read a load `summary.json`.
-pub fn from_json(text: &str) -> Result<LoadSummary, String> {
+pub fn from_json(text: &str) -> Result<LoadSummary, LoadError> {
     let value: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+        serde_json::from_str(text).map_err(|e| LoadError(format!("not JSON: {e}")))?;
     match value.get("kind").and_then(|k| k.as_str()) {
         Some("load") => {}
-        Some(other) => return Err(format!("a summary of kind '{other}', not of a load run")),
+        Some(other) => {
+            return Err(LoadError(format!(
+                "a summary of kind '{other}', not of a load run"
+            )));
+        }
         None => return Err("not the summary of a load run (no \"kind\": \"load\")".into()),
     }
     let version = value.get("version").and_then(|v| v.as_u64()).unwrap_or(0);
     if version != u64::from(LOAD_SUMMARY_VERSION) {
-        return Err(format!(
+        return Err(LoadError(format!(
             "summary version {version}; this groupcheck reads version {LOAD_SUMMARY_VERSION}"
-        ));
+        )));
     }
-    serde_json::from_value(value).map_err(|e| format!("not a load summary: {e}"))
+    serde_json::from_value(value).map_err(|e| LoadError(format!("not a load summary: {e}")))
+}
+
+/// The result of one threshold.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Verdict {
+    pub threshold: String,
+    pub observed: String,
+    pub allowed: String,
+    pub passed: bool,
 }

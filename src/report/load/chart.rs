@@ -7,6 +7,11 @@
 
 use plotters::prelude::*;
 
+crate::error::message_error!(
+    /// plotters could not draw a chart (the report shows the reason instead).
+    ChartError
+);
+
 const WIDTH: u32 = 860;
 const HEIGHT: u32 = 460;
 
@@ -22,7 +27,7 @@ pub fn percentiles(series: &[(String, [f64; 6])]) -> String {
     }
 }
 
-fn draw_percentiles(svg: &mut String, series: &[(String, [f64; 6])]) -> Result<(), String> {
+fn draw_percentiles(svg: &mut String, series: &[(String, [f64; 6])]) -> Result<(), ChartError> {
     {
         let root = SVGBackend::with_string(svg, (WIDTH, HEIGHT)).into_drawing_area();
         root.fill(&WHITE).map_err(err)?;
@@ -87,7 +92,7 @@ pub fn capacity(series: &[CapacitySeries]) -> String {
     }
 }
 
-fn draw_capacity(svg: &mut String, series: &[CapacitySeries]) -> Result<(), String> {
+fn draw_capacity(svg: &mut String, series: &[CapacitySeries]) -> Result<(), ChartError> {
     {
         let root = SVGBackend::with_string(svg, (WIDTH, HEIGHT)).into_drawing_area();
         root.fill(&WHITE).map_err(err)?;
@@ -166,7 +171,7 @@ fn draw_capacity(svg: &mut String, series: &[CapacitySeries]) -> Result<(), Stri
 
 fn legend<'a, X, Y>(
     chart: &mut ChartContext<'a, SVGBackend<'a>, Cartesian2d<X, Y>>,
-) -> Result<(), String>
+) -> Result<(), ChartError>
 where
     X: plotters::coord::ranged1d::Ranged,
     Y: plotters::coord::ranged1d::Ranged,
@@ -227,14 +232,14 @@ fn label(text: &str) -> String {
         .collect()
 }
 
-fn err(e: impl std::fmt::Display) -> String {
-    e.to_string()
+fn err(e: impl std::fmt::Display) -> ChartError {
+    ChartError(e.to_string())
 }
 
-fn fallback(error: &str) -> String {
+fn fallback(error: &ChartError) -> String {
     format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{WIDTH}\" height=\"40\"><text x=\"10\" y=\"25\">chart not drawn: {}</text></svg>",
-        crate::report::html::esc(error)
+        crate::report::text::esc(&error.0)
     )
 }
 

@@ -10,8 +10,9 @@
 //! session's own lane ([`crate::client::lane`]) and the session records latency, validation and
 //! failures, as in the open model. goose's own metrics are off: they would only repeat ours.
 
-use super::flow::Flow;
-use super::session::{Session, Shared, Slot};
+use crate::load::LoadError;
+use crate::load::flow::Flow;
+use crate::load::run::session::{Session, Shared, Slot};
 use goose::config::GooseConfiguration;
 use goose::prelude::*;
 use std::sync::Arc;
@@ -42,7 +43,7 @@ pub async fn run(
     plan: &ClosedPlan,
     flows: Vec<(Arc<Flow>, Vec<Slot>)>,
     shared: Arc<Shared>,
-) -> Result<(), String> {
+) -> Result<(), LoadError> {
     quiet_logger();
     let context = Arc::new(Context {
         shared: shared.clone(),
@@ -51,7 +52,7 @@ pub async fn run(
     });
     // One client, shared by every user (no cookies: the API has none).
     let mut attack = GooseAttack::initialize_with_config(configuration(plan, &shared))
-        .map_err(|e| format!("goose: {e}"))?
+        .map_err(|e| LoadError(format!("goose: {e}")))?
         .set_client_builder_without_cookies(
             goose::client::GooseClientBuilder::new()
                 .without_cookies()
@@ -59,7 +60,7 @@ pub async fn run(
                 .gzip(false)
                 .user_agent(concat!("groupcheck/", env!("CARGO_PKG_VERSION"))),
         )
-        .map_err(|e| format!("goose: {e}"))?;
+        .map_err(|e| LoadError(format!("goose: {e}")))?;
     for index in 0..context.flows.len() {
         attack = attack.register_scenario(scenario(&context, index)?);
     }
@@ -81,7 +82,9 @@ pub async fn run(
     if goose::is_killswitch_triggered() {
         shared.cancel.store(true, Ordering::SeqCst);
     }
-    result.map(|_| ()).map_err(|e| format!("goose: {e}"))
+    result
+        .map(|_| ())
+        .map_err(|e| LoadError(format!("goose: {e}")))
 }
 
 fn configuration(plan: &ClosedPlan, shared: &Shared) -> GooseConfiguration {
@@ -106,7 +109,7 @@ fn configuration(plan: &ClosedPlan, shared: &Shared) -> GooseConfiguration {
     c
 }
 
-fn scenario(context: &Arc<Context>, index: usize) -> Result<goose::goose::Scenario, String> {
+fn scenario(context: &Arc<Context>, index: usize) -> Result<goose::goose::Scenario, LoadError> {
     let (flow, _) = &context.flows[index];
     let name = format!("{} #{}", flow.short_name(), index + 1);
     let start_context = context.clone();

@@ -2,18 +2,26 @@
 //! the closed model (goose) or the open model (arrival rate), tear down and delete every group the
 //! run created, and summarise. Used by `load` and, once per size, by `capacity`.
 
-use super::flow::Flow;
-use super::goose_adapter::{self, ClosedPlan};
-use super::groups::GroupBook;
-use super::open_model::{self, OpenPlan};
-use super::progress::Progress;
-use super::record::{Kind, Recorder, Sampler};
-use super::session::{Session, Shared, Slot};
-use super::shard::Shard;
-use super::slots;
-use super::summary::{Cleanup, LOAD_SUMMARY_VERSION, LoadSummary, OperationSummary, Totals};
+mod goose_adapter;
+pub mod groups;
+pub mod open_model;
+pub mod progress;
+pub mod session;
+pub mod slots;
+
 use crate::client::ledger::Ledger;
 use crate::client::{Client, ClientConfig};
+use crate::load::flow::Flow;
+use crate::load::measure::record::{Kind, Recorder, Sampler};
+use crate::load::measure::summary::{
+    Cleanup, LOAD_SUMMARY_VERSION, LoadSummary, OperationSummary, Totals,
+};
+use crate::load::run::groups::GroupBook;
+use crate::load::run::progress::Progress;
+use crate::load::run::session::{Session, Shared, Slot};
+use crate::load::shard::Shard;
+use goose_adapter::ClosedPlan;
+use open_model::OpenPlan;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -167,7 +175,7 @@ pub async fn run(
         };
         progress.finish();
         if let Err(e) = result {
-            aborted = Some(e);
+            aborted = Some(e.to_string());
         }
     }
     if aborted.is_none() && shared.cancelled() {

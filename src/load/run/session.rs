@@ -4,17 +4,18 @@
 //! renders the step, the engine sends it and times it, [`Session::complete`] classifies the
 //! answer, judges the sample, records it, notes created and deleted groups, and applies captures.
 
-use super::flow::{self, Flow, Rendered};
-use super::groups::GroupBook;
-use super::record::{Example, Key, Kind, Outcome, Recorder, Sampler};
-use super::shard::base32_number;
-use super::validate::{self, Seen};
-use super::{bucket, flow::apply_captures};
 use crate::check::judge::{Problem, preview};
 use crate::client::lane::Lane;
 use crate::client::{Client, Observation, TransportError};
-use crate::scenario::Operation;
+use crate::load::LoadError;
+use crate::load::flow::{self, Flow, Rendered};
+use crate::load::measure::bucket;
+use crate::load::measure::record::{Example, Key, Kind, Outcome, Recorder, Sampler};
+use crate::load::run::groups::GroupBook;
+use crate::load::shard::base32_number;
+use crate::load::validate::{self, Seen};
 use crate::scenario::template::Vars;
+use crate::scenario::{Operation, capture};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -204,7 +205,7 @@ impl Session {
         pending: Pending,
         answer: Result<Observation, TransportError>,
         latency: Duration,
-    ) -> Result<(), String> {
+    ) -> Result<(), LoadError> {
         let Pending {
             step,
             rendered,
@@ -231,7 +232,7 @@ impl Session {
                     },
                 );
                 self.aborted = true;
-                return Err(message);
+                return Err(message.into());
             }
         };
         let status_ok = expected.is_empty() || expected.contains(&obs.status);
@@ -256,7 +257,7 @@ impl Session {
                 },
             );
             self.aborted = true;
-            return Err(message);
+            return Err(message.into());
         }
         let def = &self.flow.steps[step];
         let validated = shared.sampler.pick();
@@ -295,7 +296,7 @@ impl Session {
             .first()
             .map(|p| format!("{}: {}", p.rule, p.message));
         self.bookkeeping(shared, step, &rendered, &obs)?;
-        failure.map_or(Ok(()), Err)
+        failure.map_or(Ok(()), |f| Err(f.into()))
     }
 
     /// Created and deleted groups, sizes, captures.
@@ -305,7 +306,7 @@ impl Session {
         step: usize,
         rendered: &Rendered,
         obs: &Observation,
-    ) -> Result<(), String> {
+    ) -> Result<(), LoadError> {
         let def = &self.flow.steps[step];
         let success = (200..300).contains(&obs.status) && !rendered.request.second_plan;
         let needs_body = (success && rendered.op == Some(Operation::Create))
@@ -341,7 +342,7 @@ impl Session {
             _ => {}
         }
         self.dirty |= !def.capture.is_empty() || !def.collect.is_empty();
-        if let Err(message) = apply_captures(def, body.as_ref(), &mut self.vars) {
+        if let Err(message) = capture::apply(def, body.as_ref(), &mut self.vars) {
             self.aborted = true;
             let what = def.label();
             let message = format!(
@@ -358,7 +359,7 @@ impl Session {
                     diff: None,
                     reproducer: None,
                 });
-            return Err(message);
+            return Err(message.into());
         }
         Ok(())
     }

@@ -2,13 +2,11 @@
 //! SVG, no script, nothing loaded from anywhere; a Content-Security-Policy forbids it), with every
 //! string from the run HTML-escaped.
 
-use super::bucket;
-use super::chart;
-use super::report::{COLUMNS, describe, kind_word, totals_line, verdict_word};
-use super::summary::LoadSummary;
-use super::units::fmt_ms;
-use crate::report::html::{esc, esc_attr};
-use crate::report::tally::clip;
+use crate::load::measure::bucket;
+use crate::load::measure::summary::LoadSummary;
+use crate::report::load::chart;
+use crate::report::load::table::{COLUMNS, describe, kind_word, totals_line, verdict_word};
+use crate::report::text::{clip, esc, esc_attr, fmt_ms};
 use std::fmt::Write;
 
 pub const CSS: &str = "body{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:1100px;color:#1b1f24;padding:0 16px}\

@@ -4,7 +4,7 @@
 //! schema, an expectation or an invariant). Plus late and dropped starts of the open model, and
 //! examples of each failure for the report.
 
-use super::hdr;
+use crate::load::measure::hdr;
 use hdrhistogram::Histogram;
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -244,7 +244,7 @@ impl Recorder {
             .iter()
             .map(|(k, v)| (*k, v.clone()))
             .collect();
-        stats.sort_by_key(|(k, _)| (k.operation, super::bucket::order(k.bucket)));
+        stats.sort_by_key(|(k, _)| (k.operation, crate::load::measure::bucket::order(k.bucket)));
         (stats, lock(&self.failures).clone())
     }
 }
