@@ -11,19 +11,17 @@
 //!   request straight through.
 
 pub use super::liberty::{Liberty, UnknownLiberty};
-use super::state::AppState;
 use crate::model::error::{
     SYNTAX_CONSTRAINT_VIOLATION, SYNTAX_INVALID_JSON, SYNTAX_INVALID_PARAMETER_FORMAT,
 };
 use crate::model::{ApiError, Millis, Msisdn};
 use axum::body::{Body, Bytes};
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeSet;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -239,41 +237,40 @@ fn bodyless_status(status: StatusCode) -> bool {
     matches!(status.as_u16(), 401 | 404 | 405 | 415)
 }
 
-/// The middleware: bend the request on the way in and the answer on the way out.
-pub(super) async fn layer(
-    State(s): State<Arc<AppState>>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let l = &s.liberties;
-    if l.active.is_empty() {
-        return next.run(request).await;
+impl Liberties {
+    /// The middleware's work (routed from `routes.rs`): bend the request on the way in and the
+    /// answer on the way out.
+    pub async fn layer(&self, request: Request, next: Next) -> Response {
+        let l = self;
+        if l.active.is_empty() {
+            return next.run(request).await;
+        }
+        let n = l.requests.fetch_add(1, Ordering::Relaxed);
+        if l.has(Liberty::RateLimited) && n % RATE_LIMIT_EVERY == RATE_LIMIT_EVERY - 1 {
+            let mut response = Response::new(Body::from(
+                json!({"code": "too_many_requests", "text": "Too many outstanding requests."})
+                    .to_string(),
+            ));
+            *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+            let headers = response.headers_mut();
+            headers.insert(header::RETRY_AFTER, HeaderValue::from_static("0"));
+            headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            return response;
+        }
+        if l.has(Liberty::SlowAnswers) && n % SLOW_EVERY == 0 {
+            let delay = 20 + rand::random::<u64>() % 61;
+            tokio::time::sleep(Duration::from_millis(delay)).await;
+        }
+        let request = bend_request(l, request);
+        let response = next.run(request).await;
+        if !l.bends_answers() {
+            return response;
+        }
+        bend_response(l, response).await
     }
-    let n = l.requests.fetch_add(1, Ordering::Relaxed);
-    if l.has(Liberty::RateLimited) && n % RATE_LIMIT_EVERY == RATE_LIMIT_EVERY - 1 {
-        let mut response = Response::new(Body::from(
-            json!({"code": "too_many_requests", "text": "Too many outstanding requests."})
-                .to_string(),
-        ));
-        *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
-        let headers = response.headers_mut();
-        headers.insert(header::RETRY_AFTER, HeaderValue::from_static("0"));
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
-        return response;
-    }
-    if l.has(Liberty::SlowAnswers) && n % SLOW_EVERY == 0 {
-        let delay = 20 + rand::random::<u64>() % 61;
-        tokio::time::sleep(Duration::from_millis(delay)).await;
-    }
-    let request = bend_request(l, request);
-    let response = next.run(request).await;
-    if !l.bends_answers() {
-        return response;
-    }
-    bend_response(l, response).await
 }
 
 /// `bodyless-create-accepted` and `page-size-clamped`.

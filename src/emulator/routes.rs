@@ -39,10 +39,7 @@ pub(super) fn router(config: EmulatorConfig) -> Router {
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(middleware::from_fn(json_errors))
         .layer(middleware::from_fn_with_state(state.clone(), authenticate))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            super::liberties::layer,
-        ))
+        .layer(middleware::from_fn_with_state(state.clone(), liberties))
         .layer(middleware::from_fn_with_state(state.clone(), log_request))
         .with_state(state)
 }
@@ -185,7 +182,12 @@ fn unset_auto_update(store: &mut Store, id: &str) -> Result<crate::model::GroupV
     store.replace(id, request, modified.unwrap_or_else(now))
 }
 
-// ---- cross-cutting: auth, routing errors, bodies --------------------------------------------
+// ---- cross-cutting: liberties, auth, routing errors, bodies --------------------------------------------
+
+/// The liberties taken (a pass-through when none are): see `liberties.rs`.
+async fn liberties(State(s): Shared, request: Request, next: Next) -> Response {
+    s.liberties.layer(request, next).await
+}
 
 async fn authenticate(State(s): Shared, request: Request, next: Next) -> Response {
     let presented = request

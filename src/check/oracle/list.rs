@@ -4,6 +4,7 @@
 
 use super::Oracle;
 use crate::check::judge::Problem;
+use crate::model::id::parse_timestamp;
 use crate::model::limits::{PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX};
 use crate::scenario::Operation;
 use serde_json::Value;
@@ -107,7 +108,12 @@ impl Oracle {
             .flatten()
             .filter_map(|id| self.created.iter().position(|c| c == id))
             .collect();
-        if order.windows(2).any(|w| w[0] < w[1]) {
+        // Two groups whose reported created_at are equal (created within the server's timestamp
+        // precision) may come in either order: both are "reverse chronological".
+        if order
+            .windows(2)
+            .any(|w| w[0] < w[1] && !self.same_instant(&self.created[w[0]], &self.created[w[1]]))
+        {
             problems.push(Problem::new(
                 "list.newest-first",
                 "of two groups created by this scenario, the older one is listed first",
@@ -121,6 +127,18 @@ impl Oracle {
         if self.serial {
             self.judge_positions(page, size, &ids, field("count"), problems);
         }
+    }
+
+    /// Whether the server reported the same created_at for two groups (so either order is newest
+    /// first at the server's precision).
+    fn same_instant(&self, a: &str, b: &str) -> bool {
+        let at = |id: &str| {
+            self.known
+                .get(id)
+                .and_then(|k| k.created_at.as_deref())
+                .and_then(parse_timestamp)
+        };
+        matches!((at(a), at(b)), (Some(x), Some(y)) if x == y)
     }
 
     /// In a serial scenario this scenario's live groups are the newest of the plan: the k-th
@@ -143,7 +161,8 @@ impl Oracle {
             let Some(expected) = newest_first.get(position) else {
                 break;
             };
-            if *id != Some(expected.as_str()) {
+            if *id != Some(expected.as_str()) && !id.is_some_and(|i| self.same_instant(i, expected))
+            {
                 let rule = match id.and_then(|i| newest_first.iter().position(|e| e.as_str() == i))
                 {
                     Some(_) if page > 0 => "list.pages-disjoint",

@@ -125,10 +125,24 @@ impl Oracle {
         let modified = view.get("modified_at").and_then(Value::as_str);
         // "When the group was last updated" must move, at any timestamp precision, once the
         // change was sent more than a second after the previous change was answered.
+        // An update that changes nothing (a remove of a non-member) need not count as one.
+        let content = |v: &Value| -> Value {
+            json!([
+                v.get("name"),
+                v.get("size"),
+                v.get("child_groups"),
+                v.get("auto_update")
+            ])
+        };
+        let changed_content = self
+            .known
+            .get(id)
+            .and_then(|k| k.last_view.as_ref())
+            .is_none_or(|last| content(last) != content(view));
         let a_second_later = match (self.known.get(id).and_then(|k| k.changed_at), self.sent_at) {
             (Some(changed), Some(sent)) => sent > changed + MODIFIED_AT_RESOLUTION,
             _ => false,
-        };
+        } && changed_content;
         if matches!(op, Operation::Update | Operation::Replace)
             && a_second_later
             && let (Some(before), Some(text)) = (previous, modified)

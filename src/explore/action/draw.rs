@@ -3,7 +3,7 @@
 //! the documents are in [`super::edges`].
 
 use super::edges;
-use super::{Action, Invalid, NameOp};
+use super::{Action, Invalid, Labels, NameOp};
 use rand::Rng;
 use rand::rngs::StdRng;
 use rand::seq::IndexedRandom;
@@ -30,30 +30,6 @@ pub(super) fn name(rng: &mut StdRng) -> String {
         .map(|_| rng.random_range(b'a'..=b'z') as char)
         .collect();
     format!("{{run}}-{letters}")
-}
-
-/// The labels of a sequence as generation goes.
-#[derive(Debug, Default)]
-pub(super) struct Labels {
-    /// Created and not deleted.
-    pub live: Vec<u32>,
-    /// Every label created.
-    pub all: Vec<u32>,
-    next: u32,
-}
-
-impl Labels {
-    pub fn fresh(&mut self) -> u32 {
-        let label = self.next;
-        self.next += 1;
-        self.live.push(label);
-        self.all.push(label);
-        label
-    }
-
-    pub fn pick(rng: &mut StdRng, from: &[u32]) -> Option<u32> {
-        from.choose(rng).copied()
-    }
 }
 
 /// Generate `steps` actions (same seed, same actions).
@@ -90,7 +66,7 @@ pub fn generate(rng: &mut StdRng, steps: usize) -> Vec<Action> {
             _ => {
                 // An edge draw may be two actions (a large group, then its members).
                 let room = steps - actions.len();
-                actions.extend(edges::draw(rng, &mut labels, group, roll, room));
+                actions.extend(edges::draw(rng, &mut labels, group, roll, room, create));
                 continue;
             }
         };

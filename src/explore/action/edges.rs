@@ -3,8 +3,7 @@
 //! Content-Type, unknown group references, groups larger than 1,000 members (followed by a
 //! members read), and auto_update settings (drawn into creates, updates and replaces).
 
-use super::draw::Labels;
-use super::{Action, AutoUpdate, BadAuth, Broken, Keywords, Operation, RefField};
+use super::{Action, AutoUpdate, BadAuth, Broken, Keywords, Labels, Operation, RefField};
 use rand::Rng;
 use rand::rngs::StdRng;
 use rand::seq::IndexedRandom;
@@ -47,6 +46,7 @@ pub(super) fn draw(
     group: u32,
     roll: u32,
     room: usize,
+    create: fn(&mut StdRng, &mut Labels) -> Action,
 ) -> Vec<Action> {
     use Operation::*;
     let writes = [Create, Update, Replace];
@@ -102,7 +102,7 @@ pub(super) fn draw(
             ),
         }],
         99 if room >= 12 => {
-            let mut out: Vec<Action> = (0..11).map(|_| super::draw::create(rng, labels)).collect();
+            let mut out: Vec<Action> = (0..11).map(|_| create(rng, labels)).collect();
             let children = out.iter().filter_map(Action::creates).collect();
             out.push(Action::ManyChildren { children });
             out

@@ -8,6 +8,9 @@
 //!   service plan, malformed bodies, a wrong Content-Type, unknown group references, 11 child
 //!   groups, groups larger than 1,000 members, and auto_update settings.
 
+use rand::rngs::StdRng;
+use rand::seq::IndexedRandom;
+
 mod draw;
 pub mod edges;
 
@@ -203,5 +206,29 @@ impl Action {
             Action::Create { label, .. } | Action::CreateLarge { label, .. } => Some(*label),
             _ => None,
         }
+    }
+}
+
+/// The labels of a sequence as generation goes.
+#[derive(Debug, Default)]
+pub(crate) struct Labels {
+    /// Created and not deleted.
+    pub live: Vec<u32>,
+    /// Every label created.
+    pub all: Vec<u32>,
+    next: u32,
+}
+
+impl Labels {
+    pub fn fresh(&mut self) -> u32 {
+        let label = self.next;
+        self.next += 1;
+        self.live.push(label);
+        self.all.push(label);
+        label
+    }
+
+    pub fn pick(rng: &mut StdRng, from: &[u32]) -> Option<u32> {
+        from.choose(rng).copied()
     }
 }
