@@ -260,7 +260,7 @@ impl Liberties {
             );
             return response;
         }
-        if l.has(Liberty::SlowAnswers) && n % SLOW_EVERY == 0 {
+        if l.has(Liberty::SlowAnswers) && n.is_multiple_of(SLOW_EVERY) {
             let delay = 20 + rand::random::<u64>() % 61;
             tokio::time::sleep(Duration::from_millis(delay)).await;
         }
