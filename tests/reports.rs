@@ -48,6 +48,8 @@ fn finding(rule: &str, level: Level, step: usize, message: &str) -> Finding {
         pointer: None,
         diff: None,
         reproducer: None,
+        received: None,
+        request_body: None,
     }
 }
 
