@@ -6,6 +6,7 @@
 use crate::check::outcome::RunOutcome;
 use crate::client::{body_file_arg, elided_body};
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::path::Path;
 
 /// Write the long bodies of `outcome`'s findings to `dir/bodies/<scenario>-step<N>.json` and point
@@ -36,10 +37,10 @@ pub fn externalise(outcome: &mut RunOutcome, dir: &Path) -> std::io::Result<usiz
                 name = format!("{base}-{n}.json");
             }
             let path = bodies.join(&name);
-            if !written.contains_key(&name) {
+            if let Entry::Vacant(slot) = written.entry(name) {
                 std::fs::create_dir_all(&bodies)?;
                 std::fs::write(&path, &body)?;
-                written.insert(name, body);
+                slot.insert(body);
             }
             *curl = curl.replace(&elided, &body_file_arg(&path.display().to_string()));
         }
