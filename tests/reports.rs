@@ -48,6 +48,8 @@ fn finding(rule: &str, level: Level, step: usize, message: &str) -> Finding {
         pointer: None,
         diff: None,
         reproducer: None,
+        received: None,
+        request_body: None,
     }
 }
 
@@ -425,8 +427,9 @@ fn html_has_one_details_per_scenario_open_when_failed() {
         .map(|c| c.get(1).unwrap().as_str())
         .collect();
     assert_eq!(open, ["failed", "error"]);
-    // Each finding has its own details, with the rule and its statement.
-    assert_eq!(page.matches("<details class=\"finding ").count(), 3);
+    // Each finding has its own details in its scenario (and the failure and the warning one more
+    // each in "To fix"), with the rule and its statement.
+    assert_eq!(page.matches("<details class=\"finding ").count(), 3 + 2);
     for rule in [
         "update.add-before-remove",
         "delete.status-200",

@@ -14,6 +14,8 @@ pub struct Problem {
     pub message: String,
     pub pointer: Option<String>,
     pub diff: Option<String>,
+    /// The received body around the pointer (schema findings).
+    pub received: Option<String>,
 }
 
 impl Problem {
@@ -23,11 +25,17 @@ impl Problem {
             message: message.into(),
             pointer: None,
             diff: None,
+            received: None,
         }
     }
 
     pub fn at(mut self, pointer: impl Into<String>) -> Problem {
         self.pointer = Some(pointer.into());
+        self
+    }
+
+    pub fn with_received(mut self, excerpt: String) -> Problem {
+        self.received = (!excerpt.is_empty()).then_some(excerpt);
         self
     }
 
@@ -327,7 +335,8 @@ fn schema_problem(rule: &str, name: &str, body: &Value) -> Option<Problem> {
             format!("not a valid {name}: {}", preview(&first.message)),
         )
         .at(first.pointer.clone())
-        .with_diff(list.join("\n")),
+        .with_diff(list.join("\n"))
+        .with_received(super::excerpt::around(body, &first.pointer)),
     )
 }
 

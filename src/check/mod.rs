@@ -6,6 +6,7 @@
 //! * [`diff`]: expected vs actual as a unified diff.
 
 pub mod diff;
+pub mod excerpt;
 pub mod judge;
 pub mod oracle;
 pub mod outcome;

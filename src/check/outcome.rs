@@ -58,6 +58,14 @@ pub struct Finding {
     pub diff: Option<String>,
     /// A curl command reproducing the request, token redacted.
     pub reproducer: Option<String>,
+    /// Schema findings: the received body around `pointer`, pretty-printed and capped
+    /// (`>` marks the pointed value's lines).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub received: Option<String>,
+    /// The request body when it is too long to be inline in `reproducer` (which then says
+    /// `client::elided_body`); the reports write it to `bodies/` and point the reproducer at it.
+    #[serde(skip)]
+    pub request_body: Option<Vec<u8>>,
 }
 
 /// One request made by a scenario.

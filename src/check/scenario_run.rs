@@ -216,6 +216,13 @@ fn place(
                 pointer: p.pointer,
                 diff: p.diff,
                 reproducer: Some(ctx.client.curl(&rendered.request)),
+                received: p.received,
+                request_body: rendered
+                    .request
+                    .body
+                    .as_ref()
+                    .filter(|b| b.len() > crate::client::INLINE_BODY_MAX)
+                    .cloned(),
             }
         })
         .collect()

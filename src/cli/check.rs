@@ -100,7 +100,7 @@ async fn run_async(args: CheckArgs, scenarios: Vec<scenario::Scenario>) -> Resul
     });
     let console = report::console::Console::new(args.quiet);
     console.header(&resolved.label, scenarios.len(), args.profile);
-    let outcome = check::run(
+    let mut outcome = check::run(
         ctx,
         scenarios,
         RunOptions {
@@ -112,6 +112,12 @@ async fn run_async(args: CheckArgs, scenarios: Vec<scenario::Scenario>) -> Resul
         &|event| console.event(event),
     )
     .await;
+    if let Err(e) = report::bodies::externalise(&mut outcome, &dir) {
+        eprintln!(
+            "groupcheck check: cannot write request bodies in {}: {e}",
+            dir.display()
+        );
+    }
     console.finish(&outcome);
     match report::write_all(&outcome, &dir) {
         Ok(files) => console.reports(&dir, &files),

@@ -375,7 +375,8 @@ impl Client {
     }
 
     /// A curl command that reproduces the request; the token is read from `$SINCH_API_TOKEN`,
-    /// never written out. Bodies over 2,000 bytes are elided.
+    /// never written out. Bodies over [`INLINE_BODY_MAX`] bytes are elided as [`elided_body`]:
+    /// the check reports write them to a file and put `--data-binary @FILE` in its place.
     pub fn curl(&self, request: &HttpRequest) -> String {
         let (root, _) = self.target.route(request);
         let mut url = format!("{root}{}", request.path);
@@ -411,14 +412,27 @@ impl Client {
         }
         if let Some(body) = &request.body {
             let text = String::from_utf8_lossy(body);
-            if text.len() > 2000 {
-                parts.push(format!("--data-binary '<{} bytes elided>'", text.len()));
+            if body.len() > INLINE_BODY_MAX {
+                parts.push(elided_body(body.len()));
             } else {
                 parts.push(format!("--data-binary {}", quote(&text)));
             }
         }
         parts.join(" \\\n  ")
     }
+}
+
+/// A reproducer carries a request body inline up to this many bytes.
+pub const INLINE_BODY_MAX: usize = 4096;
+
+/// The `--data-binary` argument of a reproducer whose body of `len` bytes is not inline.
+pub fn elided_body(len: usize) -> String {
+    format!("--data-binary '<{len} bytes elided>'")
+}
+
+/// The `--data-binary` argument reading a body from `path`.
+pub fn body_file_arg(path: &str) -> String {
+    format!("--data-binary @{}", quote(path))
 }
 
 /// What a scrubbed token is replaced with.

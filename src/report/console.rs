@@ -1,7 +1,10 @@
 //! The console: live progress on stderr (a bar when it is a terminal), each finished scenario,
-//! every failure with its rule, step, diff and reproducer, and the summary. Colour follows
+//! warnings and notes one line per rule, the failures grouped and in the order to fix them
+//! ([`super::groups`]: the first of each group in full, with its rule, step, diff, received body
+//! and reproducer), and the summary. Colour follows
 //! `NO_COLOR` and the terminal.
 
+use super::groups::{Group, groups};
 use crate::check::Event;
 use crate::check::outcome::{Finding, Profile, RunOutcome, ScenarioOutcome, Severity, Verdict};
 use console::Style;
@@ -103,8 +106,11 @@ impl Console {
                 );
             }
         }
-        for (scenario, finding) in all.iter().filter(|(_, f)| f.severity == Severity::Failure) {
-            eprintln!("\n{}", render_finding(scenario, finding));
+        for group in groups(outcome)
+            .iter()
+            .filter(|g| g.severity == Severity::Failure)
+        {
+            eprintln!("\n{}", render_group(group));
         }
         for s in outcome.scenarios.iter().filter(|s| s.error.is_some()) {
             eprintln!(
@@ -187,8 +193,34 @@ fn scenario_line(s: &ScenarioOutcome) -> String {
     )
 }
 
-/// One finding, as a person acts on it: the rule and its statement, where, what, the diff, and
-/// how to reproduce it.
+/// Places listed after a grouped finding's count.
+const MAX_PLACES: usize = 8;
+
+/// A group of findings: the first in full, with the count and the other places after its
+/// heading.
+pub fn render_group(group: &Group<'_>) -> String {
+    let first = group.first();
+    let full = render_finding(first.scenario, first.finding);
+    if group.count() == 1 {
+        return full;
+    }
+    let (places, more) = group.other_places(MAX_PLACES);
+    let mut seen = format!("  {}, the first in full below", group.count_text());
+    if !places.is_empty() {
+        seen.push_str(&format!("; also at {}", places.join(", ")));
+        if more > 0 {
+            seen.push_str(&format!(" and {more} more"));
+        }
+    }
+    let styled = Style::new().magenta().bold().apply_to(seen).to_string();
+    match full.split_once('\n') {
+        Some((head, rest)) => format!("{head}\n{styled}\n{rest}"),
+        None => format!("{full}\n{styled}"),
+    }
+}
+
+/// One finding, as a person acts on it: the rule and its statement, where, what, the diff, the
+/// received body (schema findings), and how to reproduce it.
 pub fn render_finding(scenario: &ScenarioOutcome, f: &Finding) -> String {
     let (word, style) = match f.severity {
         Severity::Failure => ("FAIL", Style::new().red().bold()),
@@ -237,6 +269,18 @@ pub fn render_finding(scenario: &ScenarioOutcome, f: &Finding) -> String {
             out.push_str(&format!("    {styled}\n"));
         }
         out.pop();
+    }
+    if let Some(received) = &f.received {
+        out.push_str(&format!(
+            "\n  received (around {}):",
+            f.pointer
+                .as_deref()
+                .filter(|p| !p.is_empty())
+                .unwrap_or("/")
+        ));
+        for line in received.lines() {
+            out.push_str(&format!("\n    {}", Style::new().dim().apply_to(line)));
+        }
     }
     if let Some(curl) = &f.reproducer {
         out.push_str(&format!(

@@ -1,14 +1,16 @@
 //! `report.md`, made for a GitHub Actions step summary (`cat report.md >> $GITHUB_STEP_SUMMARY`):
 //! the verdict, totals, results by rule and by operation, the scenarios that stopped early or were
 //! skipped, then
-//! every failure (and warning, and note) in a `<details>` block with its statement, location,
-//! message, diff and curl reproducer.
+//! the failures (and warnings, and notes) grouped and in the order to fix them
+//! ([`super::groups`]), each group in a `<details>` block with its count, the places it spans and
+//! its first occurrence in full: statement, location, message, diff, received body, reproducer.
 //!
 //! Every string from the outcomes is escaped (HTML characters and Markdown punctuation as
 //! character references; code fences longer than any backtick run inside), and the file stays
 //! under [`MAX_BYTES`] (GitHub refuses step summaries over 1 MiB): findings that do not fit are
 //! counted in a closing note that points at `report.html` and `summary.json`.
 
+use super::groups::{Group, groups};
 use super::tally::{
     OperationRow, RuleResult, RuleRow, by_operation, by_rule, profile_word, run_word, step_text,
 };
@@ -21,7 +23,7 @@ pub const MAX_BYTES: usize = 1_000_000;
 const RESERVE: usize = 2_000;
 /// Per finding: the diff and the reproducer are cut beyond these.
 const MAX_DIFF: usize = 12_000;
-const MAX_REPRODUCER: usize = 4_000;
+const MAX_REPRODUCER: usize = 8_000;
 
 pub fn render(outcome: &RunOutcome) -> String {
     render_with_cap(outcome, MAX_BYTES)
@@ -39,12 +41,13 @@ pub fn render_with_cap(outcome: &RunOutcome, cap: usize) -> String {
     skipped(&mut doc, outcome);
     rules_table(&mut doc, &by_rule(outcome));
     operations_table(&mut doc, &by_operation(outcome));
+    let groups = groups(outcome);
     for (severity, title, mark) in [
         (Severity::Failure, "Failures", "❌"),
         (Severity::Warning, "Warnings", "⚠️"),
         (Severity::Note, "Notes", "ℹ️"),
     ] {
-        findings(&mut doc, outcome, severity, title, mark);
+        findings(&mut doc, &groups, severity, title, mark);
     }
     doc.finish()
 }
@@ -302,41 +305,77 @@ fn operations_table(doc: &mut Doc, rows: &[OperationRow<'_>]) {
     doc.push("\n");
 }
 
-fn findings(doc: &mut Doc, outcome: &RunOutcome, severity: Severity, title: &str, mark: &str) {
-    let all: Vec<(&ScenarioOutcome, &Finding)> = outcome
-        .scenarios
-        .iter()
-        .flat_map(|s| s.findings.iter().map(move |f| (s, f)))
-        .filter(|(_, f)| f.severity == severity)
-        .collect();
-    if all.is_empty() {
+/// Places listed in a grouped finding.
+const MAX_PLACES: usize = 20;
+
+fn findings(doc: &mut Doc, all: &[Group<'_>], severity: Severity, title: &str, mark: &str) {
+    let groups: Vec<&Group<'_>> = all.iter().filter(|g| g.severity == severity).collect();
+    if groups.is_empty() {
         return;
     }
+    let total: usize = groups.iter().map(|g| g.count()).sum();
     let what = match severity {
         Severity::Failure => "failures",
         Severity::Warning => "warnings",
         Severity::Note => "notes",
     };
-    if !doc.push(&format!("### {mark} {title} ({})\n\n", all.len())) {
-        doc.omit(all.len(), what);
+    let heading = if groups.len() == total {
+        format!("### {mark} {title} ({total})\n\n")
+    } else {
+        format!(
+            "### {mark} {title} ({total}, {} distinct, most widespread first)\n\n",
+            groups.len()
+        )
+    };
+    if !doc.push(&heading) {
+        doc.omit(total, what);
         return;
     }
-    for (i, (s, f)) in all.iter().enumerate() {
-        if !doc.push(&finding_block(s, f, mark)) {
-            doc.omit(all.len() - i, what);
+    for (i, g) in groups.iter().enumerate() {
+        if !doc.push(&group_block(g, mark)) {
+            doc.omit(groups[i..].iter().map(|g| g.count()).sum(), what);
             return;
         }
     }
 }
 
-fn finding_block(s: &ScenarioOutcome, f: &Finding, mark: &str) -> String {
+/// A group: its heading with the count, the places it spans, and the first occurrence in full.
+fn group_block(g: &Group<'_>, mark: &str) -> String {
+    let first = g.first();
+    let (s, f) = (first.scenario, first.finding);
+    let count = g.count_text();
     let mut b = format!(
-        "<details>\n<summary>{mark} {} · {} · {}</summary>\n\n",
+        "<details>\n<summary>{mark} {}{} · {} · {}</summary>\n\n",
         code(&f.rule),
+        if count.is_empty() {
+            String::new()
+        } else {
+            format!(" · **{}**", escape(&count))
+        },
         escape(&s.name),
-        code(&format!("{}:{}", s.file, f.line)),
+        code(&first.place()),
     );
     b.push_str(&format!("> **{}** {}\n\n", f.level, escape(&f.statement)));
+    if g.count() > 1 {
+        let (places, more) = g.other_places(MAX_PLACES);
+        b.push_str(&format!("**Seen {}**", escape(&count)));
+        if !places.is_empty() {
+            let list: Vec<String> = places.iter().map(|p| code(p)).collect();
+            b.push_str(&format!(", also at {}", list.join(", ")));
+            if more > 0 {
+                b.push_str(&format!(" and {more} more"));
+            }
+        }
+        b.push_str(". The first in full:\n\n");
+    }
+    b.push_str(&finding_block(s, f));
+    b.push_str("</details>\n\n");
+    b
+}
+
+/// One finding's where, what, diff, received body and reproducer.
+fn finding_block(s: &ScenarioOutcome, f: &Finding) -> String {
+    let mut b = String::new();
     b.push_str(&format!(
         "**Where:** {} {}{}<br>\n",
         code(&format!("{}:{}", s.file, f.line)),
@@ -358,11 +397,23 @@ fn finding_block(s: &ScenarioOutcome, f: &Finding, mark: &str) -> String {
         b.push_str(&fence("diff", &clip(diff, MAX_DIFF)));
         b.push('\n');
     }
+    if let Some(received) = &f.received {
+        b.push_str(&format!(
+            "Received (around {}):\n\n",
+            code(
+                f.pointer
+                    .as_deref()
+                    .filter(|p| !p.is_empty())
+                    .unwrap_or("/")
+            )
+        ));
+        b.push_str(&fence("text", received));
+        b.push('\n');
+    }
     if let Some(curl) = &f.reproducer {
         b.push_str("Reproduce:\n\n");
         b.push_str(&fence("sh", &clip(curl, MAX_REPRODUCER)));
         b.push('\n');
     }
-    b.push_str("</details>\n\n");
     b
 }

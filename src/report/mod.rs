@@ -6,12 +6,16 @@
 //! * [`markdown`]: `report.md`, sized for a GitHub Actions step summary.
 //! * [`html`]: `report.html`, one self-contained page with inline SVG charts.
 //! * [`load`], [`capacity`]: the same formats for a load run's and a capacity sweep's summaries.
+//! * [`groups`]: findings grouped and in the order a person fixes them (console, Markdown, HTML).
+//! * [`bodies`]: long request bodies written next to the reports, for runnable reproducers.
 //! * [`text`]: clipping, one-line fields, HTML and Markdown escaping, the latency format.
 //!
 //! docs/reports.md describes how to read them.
 
+pub mod bodies;
 pub mod capacity;
 pub mod console;
+pub mod groups;
 pub mod html;
 pub mod json;
 pub mod junit;

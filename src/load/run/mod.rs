@@ -17,7 +17,7 @@ use crate::load::measure::summary::{
     Cleanup, LOAD_SUMMARY_VERSION, LoadSummary, OperationSummary, Totals,
 };
 use crate::load::run::groups::GroupBook;
-use crate::load::run::progress::Progress;
+use crate::load::run::progress::{Progress, Setup};
 use crate::load::run::session::{Session, Shared, Slot};
 use crate::load::shard::Shard;
 use goose_adapter::ClosedPlan;
@@ -109,21 +109,24 @@ pub async fn run(
             let size = flow.group_size().unwrap_or(10).max(1);
             per_flow.min(MAX_SLOTS).min((MEMBER_BUDGET / size).max(1))
         });
-        if !flow.setup.is_empty()
-            && per_flow > 0
-            && let Some(size) = flow.group_size()
-        {
-            eprintln!(
-                "{}setting up {}: {count} group(s) of {size} members",
-                spec.label,
-                flow.short_name()
-            );
-        }
+        let setup = (!flow.setup.is_empty() && per_flow > 0).then(|| {
+            let what = flow.group_size().map_or_else(String::new, |size| {
+                format!(": {count} group(s) of {size} members")
+            });
+            Setup::start(
+                count.max(1),
+                format!("{}setting up {}{what}", spec.label, flow.short_name()),
+                !spec.progress,
+            )
+        });
         let slots = if per_flow == 0 {
             Ok(vec![Slot::default()])
         } else {
-            slots::build(flow, count, &shared).await
+            slots::build(flow, count, &shared, setup.as_ref()).await
         };
+        if let Some(setup) = setup {
+            setup.finish();
+        }
         match slots {
             Ok(slots) => built.push((flow.clone(), slots)),
             Err(e) => {

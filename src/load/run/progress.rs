@@ -1,6 +1,8 @@
-//! The live progress bar of a load run (indicatif, on stderr): elapsed time against the
-//! duration, the request rate of the last second, the p95 so far, errors and violations. Hidden
-//! when stderr is not a terminal, or with `--quiet`.
+//! The live progress bars of a load run (indicatif, on stderr). [`Setup`]: groups built of the
+//! total, with an ETA, while a flow's groups are set up. [`Progress`]: elapsed time of the total
+//! duration and the time left, the request rate of the last second, the p95 so far, errors and
+//! violations. Hidden when stderr is not a terminal, or with `--quiet` (the setup's line is then
+//! printed once instead).
 
 use crate::load::measure::record::Recorder;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -28,7 +30,9 @@ impl Progress {
             ProgressBar::with_draw_target(Some(millis), ProgressDrawTarget::stderr())
         };
         let style =
-            ProgressStyle::with_template("{prefix}[{elapsed_precise}] {bar:25.cyan/blue} {msg}")
+            ProgressStyle::with_template(
+                "{prefix}[{elapsed_precise} of {duration_precise}, {eta} left] {bar:25.cyan/blue} {msg}",
+            )
                 .unwrap_or_else(|_| ProgressStyle::default_bar())
                 .progress_chars("█▉▊▋▌▍▎▏ ");
         bar.set_style(style);
@@ -83,5 +87,43 @@ impl Progress {
             t.abort();
         }
         self.bar.finish_and_clear();
+    }
+}
+
+/// The setup of one flow's groups: `message` (what is set up), then groups built of the total.
+pub struct Setup {
+    bar: ProgressBar,
+}
+
+impl Setup {
+    pub fn start(total: usize, message: String, hidden: bool) -> Setup {
+        let bar = if hidden {
+            ProgressBar::hidden()
+        } else {
+            ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr())
+        };
+        if bar.is_hidden() {
+            eprintln!("{message}");
+        } else {
+            let style = ProgressStyle::with_template(
+                "{msg} {bar:25.cyan/blue} {pos}/{len} groups [{elapsed_precise}, ETA {eta}]",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("█▉▊▋▌▍▎▏ ");
+            bar.set_style(style);
+            bar.set_message(message);
+            bar.enable_steady_tick(Duration::from_millis(250));
+        }
+        Setup { bar }
+    }
+
+    /// One more group (slot) built.
+    pub fn built(&self) {
+        self.bar.inc(1);
+    }
+
+    /// Leave the finished bar on screen as the record of the setup.
+    pub fn finish(self) {
+        self.bar.finish();
     }
 }

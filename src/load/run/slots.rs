@@ -11,6 +11,7 @@ use crate::check::judge::preview;
 use crate::client::{HttpRequest, Observation};
 use crate::load::LoadError;
 use crate::load::flow::{self, Flow, Rendered};
+use crate::load::run::progress::Setup;
 use crate::load::run::session::{Shared, Slot};
 use crate::load::validate::{self, Seen};
 use crate::scenario::{Operation, capture};
@@ -27,6 +28,7 @@ pub async fn build(
     flow: &Arc<Flow>,
     count: usize,
     shared: &Arc<Shared>,
+    progress: Option<&Setup>,
 ) -> Result<Vec<Slot>, LoadError> {
     if flow.setup.is_empty() {
         return Ok(vec![Slot::default()]);
@@ -44,7 +46,12 @@ pub async fn build(
     let mut first_error = None;
     while let Some(done) = tasks.join_next().await {
         match done {
-            Ok((index, Ok(slot))) => slots.push((index, slot)),
+            Ok((index, Ok(slot))) => {
+                if let Some(p) = progress {
+                    p.built();
+                }
+                slots.push((index, slot));
+            }
             Ok((_, Err(e))) => {
                 first_error.get_or_insert(e);
             }

@@ -1,7 +1,8 @@
 //! `report.html`: one self-contained page (inline CSS, hand-drawn inline SVG, no fonts, images or
 //! scripts from anywhere; one small inline script adds filtering and the page reads fully
 //! without it). Header with the verdict, totals, a chart of scenario verdicts and one of findings
-//! by rule, results by rule and by operation, then every scenario in a `<details>` (open when it
+//! by rule, the failures and warnings grouped and in the order to fix them ([`groups`]), results
+//! by rule and by operation, then every scenario in a `<details>` (open when it
 //! failed or stopped) with its steps and findings: statement, location, message, JSON pointer,
 //! the diff coloured by line and the curl reproducer.
 //!
@@ -22,6 +23,7 @@ use std::fmt::Write;
 
 mod assets;
 mod charts;
+mod groups;
 
 /// Per finding, fields are cut beyond these many bytes.
 const MAX_DIFF: usize = 64_000;
@@ -74,6 +76,7 @@ pub fn render(outcome: &RunOutcome) -> String {
         verdict_chart(&totals),
         findings_chart(&rules)
     );
+    groups::section(&mut h, outcome);
     rules_table(&mut h, outcome, &rules);
     operations_table(&mut h, &operations);
     scenarios(&mut h, outcome);
@@ -135,7 +138,7 @@ fn header(h: &mut String, outcome: &RunOutcome, t: &Totals, word: &str) {
 fn nav(h: &mut String, outcome: &RunOutcome) {
     let _ = write!(
         h,
-        "<nav class=\"toc\"><a href=\"#rules\">Results by rule</a> · <a href=\"#operations\">Results by operation</a> · <a href=\"#scenarios\">Scenarios ({})</a>",
+        "<nav class=\"toc\"><a href=\"#to-fix\">To fix</a> · <a href=\"#rules\">Results by rule</a> · <a href=\"#operations\">Results by operation</a> · <a href=\"#scenarios\">Scenarios ({})</a>",
         outcome.scenarios.len()
     );
     if let Some(i) = outcome
@@ -455,6 +458,12 @@ fn finding(
         esc_clip(&f.rule, MAX_TEXT),
         esc(&short(&f.message, SUMMARY_MESSAGE))
     );
+    finding_body(h, s, f, budget);
+    h.push_str("</div>\n</details>\n");
+}
+
+/// A finding's statement, place, message, pointer, diff, received body and reproducer.
+fn finding_body(h: &mut String, s: &ScenarioOutcome, f: &Finding, budget: &mut usize) {
     let _ = writeln!(
         h,
         "<p class=\"statement\"><span class=\"level\">{}</span> {}</p>",
@@ -499,6 +508,20 @@ fn finding(
         if let Some(diff) = diff {
             diff_block(h, &diff);
         }
+        if let Some(received) = &f.received {
+            let _ = writeln!(
+                h,
+                "<div class=\"repro\"><div class=\"rl\">received (around <code>{}</code>)</div><pre class=\"curl\">{}</pre></div>",
+                esc_clip(
+                    f.pointer
+                        .as_deref()
+                        .filter(|p| !p.is_empty())
+                        .unwrap_or("/"),
+                    MAX_TEXT
+                ),
+                esc(received)
+            );
+        }
         if let Some(curl) = curl {
             let _ = writeln!(
                 h,
@@ -507,7 +530,6 @@ fn finding(
             );
         }
     }
-    h.push_str("</div>\n</details>\n");
 }
 
 /// A unified diff, one `<span>` per line, coloured by its first character.
