@@ -62,7 +62,10 @@ fn a_wrong_token_is_one_line_and_exit_3() {
         .collect();
     assert_eq!(lines.len(), 1, "one line: {out}");
     assert!(!out.contains("FAIL") && !out.contains("scenarios"), "{out}");
-    assert!(!out.contains(wrong) && !out.contains(TOKEN), "no token: {out}");
+    assert!(
+        !out.contains(wrong) && !out.contains(TOKEN),
+        "no token: {out}"
+    );
     assert!(!dir.join("reports").exists(), "no run, no reports");
 }
 
@@ -79,7 +82,11 @@ fn missing_plan_and_token_are_named_together() {
         out.contains("--token") && out.contains("SINCH_API_TOKEN"),
         "{out}"
     );
-    assert_eq!(out.matches("groupcheck check:").count(), 1, "one message: {out}");
+    assert_eq!(
+        out.matches("groupcheck check:").count(),
+        1,
+        "one message: {out}"
+    );
 }
 
 #[test]
@@ -89,11 +96,22 @@ fn a_base_url_with_the_api_path_gets_a_hint() {
     let url = format!("{}/xms/v1", server.url);
     let (code, out) = groupcheck_in(
         &dir,
-        &["check", "--target", &url, "--service-plan-id", "P", "--token", TOKEN],
+        &[
+            "check",
+            "--target",
+            &url,
+            "--service-plan-id",
+            "P",
+            "--token",
+            TOKEN,
+        ],
     );
     assert_eq!(code, 3, "{out}");
     assert!(out.contains("answered 404"), "{out}");
-    assert!(out.contains("base URL") && out.contains("service plan id"), "{out}");
+    assert!(
+        out.contains("base URL") && out.contains("service plan id"),
+        "{out}"
+    );
     assert!(!out.contains(TOKEN), "{out}");
 }
 
@@ -113,7 +131,14 @@ fn exported_scenarios_run_with_check_dir() {
     std::fs::write(&file, edited).unwrap();
     let (code, out) = groupcheck_in(
         &dir,
-        &["check", "suite", "--filter", "create/", "--report-dir", "r1"],
+        &[
+            "check",
+            "suite",
+            "--filter",
+            "create/",
+            "--report-dir",
+            "r1",
+        ],
     );
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("EDITED"), "the edited file ran: {out}");

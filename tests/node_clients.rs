@@ -34,11 +34,17 @@ fn require_node_modules() {
         .stdin(Stdio::null())
         .output()
         .unwrap_or_else(|e| panic!("cannot run `node` ({e}); {INSTALL_HINT}"));
-    assert!(version.status.success(), "`node --version` failed; {INSTALL_HINT}");
+    assert!(
+        version.status.success(),
+        "`node --version` failed; {INSTALL_HINT}"
+    );
     let problems: Vec<String> = PINS
         .iter()
         .filter_map(|(name, want)| {
-            let file = node_dir().join("node_modules").join(name).join("package.json");
+            let file = node_dir()
+                .join("node_modules")
+                .join(name)
+                .join("package.json");
             let have = std::fs::read_to_string(&file)
                 .ok()
                 .and_then(|t| serde_json::from_str::<Value>(&t).ok())
@@ -50,7 +56,11 @@ fn require_node_modules() {
             }
         })
         .collect();
-    assert!(problems.is_empty(), "{}; {INSTALL_HINT}", problems.join("; "));
+    assert!(
+        problems.is_empty(),
+        "{}; {INSTALL_HINT}",
+        problems.join("; ")
+    );
 }
 
 #[test]
@@ -81,7 +91,10 @@ fn node_sdk_runs_all_seven_operations() {
     assert_eq!(result["create"]["size"], 3, "{result}");
     assert_eq!(result["get"], result["create"], "{result}");
     // list: newest first.
-    assert_eq!(result["list"]["ids"], result["list"]["expected"], "{result}");
+    assert_eq!(
+        result["list"]["ids"], result["list"]["expected"],
+        "{result}"
+    );
     // update: adds before removes; the name kept without `name`, cleared by `name: null`.
     assert_eq!(
         result["update"],
@@ -92,9 +105,9 @@ fn node_sdk_runs_all_seven_operations() {
     let members = result["members"].as_array().expect("members");
     assert_eq!(members.len(), 3, "{result}");
     assert!(
-        members
-            .iter()
-            .all(|m| m.as_str().is_some_and(|m| !m.starts_with('+') && !m.starts_with("00"))),
+        members.iter().all(|m| m
+            .as_str()
+            .is_some_and(|m| !m.starts_with('+') && !m.starts_with("00"))),
         "{result}"
     );
     // replace, a wrong token, delete then 404.

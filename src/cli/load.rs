@@ -143,10 +143,7 @@ pub(super) fn load_flows(
     Ok(flows?)
 }
 
-pub(super) fn load_scenarios(
-    paths: &[PathBuf],
-    defaults: &[&str],
-) -> Result<Vec<Scenario>> {
+pub(super) fn load_scenarios(paths: &[PathBuf], defaults: &[&str]) -> Result<Vec<Scenario>> {
     // Printed after "groupcheck load:", as before: a flow file is the command's input.
     let scenarios = flow::load(paths, defaults).map_err(|e| Error::Usage(e.to_string()))?;
     if scenarios.is_empty() {
@@ -155,7 +152,7 @@ pub(super) fn load_scenarios(
     Ok(scenarios)
 }
 
-/// What `load` and `capacity` set up before running: the target, past the preflight; a client that does
+/// What `load` and `capacity` set up before running: the target, reachable; a client that does
 /// not retry 429s (under load they are errors to count); the report dir and its ledger; Ctrl-C.
 pub(super) struct Prepared {
     pub resolved: Resolved,
@@ -176,7 +173,7 @@ pub(super) async fn prepare(target: &TargetArgs, report_dir: &Option<PathBuf>) -
         ..ClientConfig::default()
     };
     let client = Client::new(resolved.client.target().clone(), config)?;
-    super::target::preflight(&client, &resolved.label).await?;
+    super::target::probe(&client, &resolved.label).await?;
     let run_id = crate::report::run_id();
     let dir = report_dir
         .clone()

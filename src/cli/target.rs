@@ -4,7 +4,7 @@
 //! one line and exit 3 instead of a list of failures.
 
 use super::error::Error;
-use crate::client::{Auth, Client, ClientConfig, HttpRequest, Secret, Target};
+use crate::client::{Auth, Client, ClientConfig, HttpRequest, Observation, Secret, Target};
 use crate::emulator::{Emulator, EmulatorConfig};
 use std::time::Duration;
 
@@ -144,10 +144,11 @@ impl TargetArgs {
                         "--target '{base}' must be an http or https URL"
                     )));
                 }
-                let (plan, token) = match (&self.service_plan_id, &self.token) {
-                    (Some(plan), Some(token)) => (plan.clone(), token.clone()),
-                    (plan, token) => {
-                        let missing: Vec<&str> = [
+                let (plan, token) =
+                    match (&self.service_plan_id, &self.token) {
+                        (Some(plan), Some(token)) => (plan.clone(), token.clone()),
+                        (plan, token) => {
+                            let missing: Vec<&str> = [
                             plan.is_none().then_some(
                                 "a service plan id (--service-plan-id or SINCH_SERVICE_PLAN_ID)",
                             ),
@@ -156,12 +157,12 @@ impl TargetArgs {
                         .into_iter()
                         .flatten()
                         .collect();
-                        return Err(Error::Usage(format!(
-                            "--target needs {}",
-                            missing.join(" and ")
-                        )));
-                    }
-                };
+                            return Err(Error::Usage(format!(
+                                "--target needs {}",
+                                missing.join(" and ")
+                            )));
+                        }
+                    };
                 let target = Target {
                     base_url: base.clone(),
                     second_plan_id: self.second_plan(&plan),
@@ -179,12 +180,10 @@ impl TargetArgs {
     }
 }
 
-/// The preflight of `check`, `explore`, `load` and `capacity`: one authenticated `GET` of the
-/// plan's groups (`page_size=1`) with `client` (its timeouts and 429 handling). No answer at all
-/// is [`Error::Unreachable`]; 401 or 403 is [`Error::Preflight`] naming the plan and status; 404 a
-/// hint about the base URL and the plan id. Any other answer lets the run start (the scenarios
-/// judge it).
-pub async fn preflight(client: &Client, label: &str) -> Result<(), Error> {
+/// One authenticated `GET` of the plan's groups (`page_size=1`) with `client` (its timeouts and
+/// 429 handling); no answer at all is [`Error::Unreachable`]. `load` and `capacity` stop at this
+/// (a load run with a refused token ends as "not one request succeeded", exit 3).
+pub async fn probe(client: &Client, label: &str) -> Result<Observation, Error> {
     let probe = HttpRequest {
         method: "GET".into(),
         path: "/groups".into(),
@@ -192,13 +191,20 @@ pub async fn preflight(client: &Client, label: &str) -> Result<(), Error> {
         auth: Auth::Token,
         ..HttpRequest::default()
     };
-    let answer = client
+    client
         .send(&probe)
         .await
         .map_err(|source| Error::Unreachable {
             target: label.to_owned(),
             source,
-        })?;
+        })
+}
+
+/// The preflight of `check` and `explore`: the [`probe`], then 401 or 403 is
+/// [`Error::Preflight`] naming the plan and the status, and 404 a hint about the base URL and the
+/// plan id (both exit 3). Any other answer lets the run start (the scenarios judge it).
+pub async fn preflight(client: &Client, label: &str) -> Result<(), Error> {
+    let answer = probe(client, label).await?;
     let target = client.target();
     let plan = &target.service_plan_id;
     match answer.status {

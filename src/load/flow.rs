@@ -16,8 +16,8 @@
 //! `{run}`, `{session}`, `{iteration}`, `{slot}`.
 
 use crate::load::LoadError;
-use crate::scenario::template::Vars;
 use crate::scenario::suite::Suite;
+use crate::scenario::template::Vars;
 use crate::scenario::{self, Operation, Scenario, Step};
 use serde_json::Value;
 use std::path::PathBuf;
@@ -118,7 +118,10 @@ pub const CAPACITY_DEFAULTS: [&str; 1] = ["scenarios/load/capacity.yaml"];
 
 /// Load the named flow files (files or directories), or the defaults from the suite
 /// [`Suite::detect`] finds: `./scenarios` when it is a groupcheck suite, else the embedded one.
-pub fn load(paths: &[PathBuf], defaults: &[&str]) -> Result<Vec<Scenario>, scenario::ScenarioError> {
+pub fn load(
+    paths: &[PathBuf],
+    defaults: &[&str],
+) -> Result<Vec<Scenario>, scenario::ScenarioError> {
     if !paths.is_empty() {
         return scenario::load_all(paths);
     }

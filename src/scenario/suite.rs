@@ -30,10 +30,8 @@ impl Suite {
     /// `./scenarios` when it looks like a groupcheck suite, else the embedded one.
     pub fn detect() -> Suite {
         let local = Path::new(LOCAL_DIR);
-        let looks_like_ours = local.is_dir()
-            && EMBEDDED
-                .iter()
-                .any(|(path, _)| Path::new(path).is_file());
+        let looks_like_ours =
+            local.is_dir() && EMBEDDED.iter().any(|(path, _)| Path::new(path).is_file());
         if looks_like_ours {
             Suite::Local
         } else {
@@ -77,12 +75,16 @@ impl Suite {
 }
 
 /// The embedded files below `scenarios/<prefix>/` (all of them without a prefix).
-fn embedded_files(prefix: Option<&str>) -> impl Iterator<Item = &'static (&'static str, &'static str)> {
+fn embedded_files(
+    prefix: Option<&str>,
+) -> impl Iterator<Item = &'static (&'static str, &'static str)> {
     let start = match prefix {
         Some(p) => format!("{LOCAL_DIR}/{}/", p.trim_matches('/')),
         None => format!("{LOCAL_DIR}/"),
     };
-    EMBEDDED.iter().filter(move |(path, _)| path.starts_with(&start))
+    EMBEDDED
+        .iter()
+        .filter(move |(path, _)| path.starts_with(&start))
 }
 
 /// A file [`export`] would overwrite.
