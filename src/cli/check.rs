@@ -4,18 +4,18 @@ use super::error::{Error, Result};
 use super::target::TargetArgs;
 use crate::check::outcome::Profile;
 use crate::check::{self, RunContext, RunOptions};
-use crate::client::Auth;
-use crate::client::HttpRequest;
 use crate::client::ledger::Ledger;
 use crate::exit::Outcome;
 use crate::report;
 use crate::scenario;
+use crate::scenario::suite::Suite;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
-    /// Scenario files or directories (default: scenarios/).
+    /// Scenario files or directories (default: ./scenarios when it is a groupcheck suite, else
+    /// the suite built into groupcheck; `groupcheck scenarios export DIR` writes that one out).
     pub paths: Vec<PathBuf>,
     #[command(flatten)]
     pub target: TargetArgs,
@@ -42,12 +42,12 @@ pub struct CheckArgs {
 }
 
 pub fn run(args: CheckArgs) -> Result<Outcome> {
-    let paths = if args.paths.is_empty() {
-        vec![PathBuf::from("scenarios")]
+    let (mut scenarios, suite) = if args.paths.is_empty() {
+        let suite = Suite::detect();
+        (suite.load(None)?, Some(suite))
     } else {
-        args.paths.clone()
+        (scenario::load_all(&args.paths)?, None)
     };
-    let mut scenarios = scenario::load_all(&paths)?;
     if let Some(filter) = &args.filter {
         scenarios.retain(|s| {
             s.name.contains(filter.as_str())
@@ -56,27 +56,29 @@ pub fn run(args: CheckArgs) -> Result<Outcome> {
         });
     }
     if scenarios.is_empty() {
-        return Err(Error::Usage(format!("no scenario to run in {paths:?}")));
+        return Err(Error::Usage(match (&args.filter, &suite) {
+            (Some(filter), _) => format!("no scenario matches --filter {filter:?}"),
+            (None, Some(Suite::Local)) => "no scenario to run in ./scenarios".to_owned(),
+            (None, _) => format!("no scenario to run in {:?}", args.paths),
+        }));
     }
+    // Printed once the preflight passed: a refused token is one line.
+    let suite_line = suite.map(|s| s.describe(scenarios.len()));
     let runtime = tokio::runtime::Runtime::new().map_err(Error::runtime)?;
-    runtime.block_on(run_async(args, scenarios))
+    runtime.block_on(run_async(args, scenarios, suite_line))
 }
 
-async fn run_async(args: CheckArgs, scenarios: Vec<scenario::Scenario>) -> Result<Outcome> {
+async fn run_async(
+    args: CheckArgs,
+    scenarios: Vec<scenario::Scenario>,
+    suite_line: Option<String>,
+) -> Result<Outcome> {
     let resolved = args.target.resolve().await?;
-    // Reachability first: a target that does not answer at all is exit 3, not 40 failures.
-    let probe = HttpRequest {
-        method: "GET".into(),
-        path: "/groups".into(),
-        query: vec![("page_size".into(), "1".into())],
-        auth: Auth::Token,
-        ..HttpRequest::default()
-    };
-    if let Err(source) = resolved.client.send(&probe).await {
-        return Err(Error::Unreachable {
-            target: resolved.label,
-            source,
-        });
+    // One authenticated request first: a target that does not answer, or refuses the token, plan
+    // or URL, is one line and exit 3, not 60 failures.
+    super::target::preflight(&resolved.client, &resolved.label).await?;
+    if let Some(line) = suite_line.filter(|_| !args.quiet) {
+        eprintln!("{line}");
     }
     let run_id = report::run_id();
     let dir = args

@@ -41,6 +41,10 @@ pub enum Error {
         target: String,
         source: TransportError,
     },
+    /// The target answered the preflight request, but refused it: a token it rejects, or no such
+    /// plan or path (`cli::target::preflight`).
+    #[error("{0}")]
+    Preflight(String),
     /// The machine cannot run the command (no runtime, the emulator stopped, a run that failed
     /// as a whole).
     #[error("{0}")]
@@ -71,7 +75,9 @@ impl Error {
             | Error::Ledger(_)
             | Error::Client(_)
             | Error::Io { .. } => ErrorKind::Usage,
-            Error::Unreachable { .. } | Error::Environment(_) => ErrorKind::Unreachable,
+            Error::Unreachable { .. } | Error::Preflight(_) | Error::Environment(_) => {
+                ErrorKind::Unreachable
+            }
         }
     }
 

@@ -46,21 +46,7 @@ async fn run_async(args: ExploreArgs) -> Result<Outcome> {
         console::set_colors_enabled_stderr(false);
     }
     let resolved = args.target.resolve().await?;
-    if let Err(e) = resolved
-        .client
-        .send(&crate::client::HttpRequest {
-            method: "GET".into(),
-            path: "/groups".into(),
-            auth: crate::scenario::Auth::Token,
-            ..Default::default()
-        })
-        .await
-    {
-        return Err(Error::Unreachable {
-            target: resolved.label,
-            source: e,
-        });
-    }
+    super::target::preflight(&resolved.client, &resolved.label).await?;
     let seed = args.seed.unwrap_or_else(rand::random);
     let dir = args
         .report_dir

@@ -4,9 +4,8 @@
 
 use super::error::{Error, Result};
 use super::target::{Resolved, TargetArgs};
-use crate::client::Auth;
 use crate::client::ledger::Ledger;
-use crate::client::{Client, ClientConfig, HttpRequest};
+use crate::client::{Client, ClientConfig};
 use crate::exit::{self, Outcome};
 use crate::load::flow::{self, Flow, LOAD_DEFAULTS};
 use crate::load::shard::Shard;
@@ -33,10 +32,12 @@ report is still written and the run's groups deleted), 4 a threshold breached."
 pub struct LoadArgs {
     #[command(flatten)]
     pub target: TargetArgs,
-    /// Flow files or directories (default: scenarios/load/lifecycle.yaml and large-group.yaml).
+    /// Flow files or directories (default: load/lifecycle.yaml and load/large-group.yaml of the
+    /// suite: ./scenarios when it is a groupcheck suite, else the copy built into groupcheck).
     #[arg(long = "flow", num_args = 1.., value_name = "SCENARIO")]
     pub flows: Vec<PathBuf>,
-    /// Closed model: goose users, each running its flow over and over (default 10).
+    /// Closed model: this many simulated clients, each sending its flow's requests one after
+    /// another, over and over, the next as soon as the last is answered (default 10).
     #[arg(long, conflicts_with = "rate")]
     pub users: Option<usize>,
     /// Open model: requests started per second on a fixed schedule; latency is measured from
@@ -131,7 +132,7 @@ pub(super) fn check_common(
 /// Load flow files (or the defaults) as flows.
 pub(super) fn load_flows(
     paths: &[PathBuf],
-    defaults: &[(&str, &str)],
+    defaults: &[&str],
     group_size: Option<usize>,
 ) -> Result<Vec<Flow>> {
     let scenarios = load_scenarios(paths, defaults)?;
@@ -142,10 +143,7 @@ pub(super) fn load_flows(
     Ok(flows?)
 }
 
-pub(super) fn load_scenarios(
-    paths: &[PathBuf],
-    defaults: &[(&str, &str)],
-) -> Result<Vec<Scenario>> {
+pub(super) fn load_scenarios(paths: &[PathBuf], defaults: &[&str]) -> Result<Vec<Scenario>> {
     // Printed after "groupcheck load:", as before: a flow file is the command's input.
     let scenarios = flow::load(paths, defaults).map_err(|e| Error::Usage(e.to_string()))?;
     if scenarios.is_empty() {
@@ -175,19 +173,7 @@ pub(super) async fn prepare(target: &TargetArgs, report_dir: &Option<PathBuf>) -
         ..ClientConfig::default()
     };
     let client = Client::new(resolved.client.target().clone(), config)?;
-    let probe = HttpRequest {
-        method: "GET".into(),
-        path: "/groups".into(),
-        query: vec![("page_size".into(), "1".into())],
-        auth: Auth::Token,
-        ..HttpRequest::default()
-    };
-    if let Err(source) = client.send(&probe).await {
-        return Err(Error::Unreachable {
-            target: resolved.label,
-            source,
-        });
-    }
+    super::target::probe(&client, &resolved.label).await?;
     let run_id = crate::report::run_id();
     let dir = report_dir
         .clone()

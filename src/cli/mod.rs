@@ -10,6 +10,7 @@ pub mod error;
 mod explore;
 mod load;
 mod merge;
+mod scenarios;
 mod selftest;
 mod serve;
 mod signal;
@@ -20,13 +21,16 @@ use crate::exit;
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+/// The one description of the tool, in `groupcheck`, `-h` and `--help` alike.
+const ABOUT: &str = "Checks whether a server implementing the Sinch SMS Groups API behaves as \
+documented: a conformance suite (built in), random operation sequences, load tests, and an \
+emulator of the API. Without --target, every command runs against the built-in emulator.";
+
 #[derive(Debug, Parser)]
 #[command(
     name = "groupcheck",
     version,
-    about = "Conformance gate, model-based explorer and load tester for the Sinch SMS Groups API",
-    long_about = "groupcheck tells whether an implementation of the Sinch SMS Groups API behaves as \
-                  documented. Without --target, every command runs against the embedded emulator.",
+    about = ABOUT,
     after_help = exit::HELP
 )]
 pub struct Cli {
@@ -36,7 +40,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the conformance suite (scenarios/), or the scenario files named.
+    /// Run the conformance suite (built in, or ./scenarios), or the scenario files named.
     Check(check::CheckArgs),
     /// Model-based random operation sequences, shrunk to a minimal reproducer on failure.
     Explore(explore::ExploreArgs),
@@ -54,6 +58,8 @@ pub enum Command {
     Validate(validate::ValidateArgs),
     /// Delete what a run created, from its ledger.
     Cleanup(cleanup::CleanupArgs),
+    /// The built-in scenario suite: export it to edit, or list it.
+    Scenarios(scenarios::ScenariosArgs),
 }
 
 /// Parse the command line, run the command, and return its documented exit code.
@@ -79,6 +85,7 @@ pub fn main() -> ExitCode {
         Command::Load(args) => ("load", load::run(args)),
         Command::Capacity(args) => ("capacity", capacity::run(args)),
         Command::Merge(args) => ("merge", merge::run(args)),
+        Command::Scenarios(args) => ("scenarios", scenarios::run(args)),
     };
     if let Err(e) = &result {
         e.report(name);

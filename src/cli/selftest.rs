@@ -6,6 +6,7 @@ use crate::emulator::Fault;
 use crate::exit::Outcome;
 use crate::report;
 use crate::scenario;
+use crate::scenario::suite::Suite;
 use crate::selftest::detector::ExploreDetector;
 use crate::selftest::{self, CheckDetector, Detector, Event, MeasurementDetector, Options};
 use std::path::PathBuf;
@@ -13,7 +14,7 @@ use std::sync::Arc;
 
 #[derive(Debug, clap::Args)]
 pub struct SelftestArgs {
-    /// Scenario files or directories for the check detector (default: scenarios/).
+    /// Scenario files or directories for the check detector (default: the suite `check` runs).
     pub paths: Vec<PathBuf>,
     /// Faults checked at once (each with its own emulator).
     #[arg(long, default_value_t = 4)]
@@ -36,14 +37,16 @@ const CHECK_JOBS: usize = 8;
 const EXPLORE_SEED: u64 = 20_261_122;
 
 pub fn run(args: SelftestArgs) -> Result<Outcome> {
-    let paths = if args.paths.is_empty() {
-        vec![PathBuf::from("scenarios")]
+    let scenarios = if args.paths.is_empty() {
+        let suite = Suite::detect();
+        let scenarios = suite.load(None)?;
+        eprintln!("{}", suite.describe(scenarios.len()));
+        scenarios
     } else {
-        args.paths.clone()
+        scenario::load_all(&args.paths)?
     };
-    let scenarios = scenario::load_all(&paths)?;
     if scenarios.is_empty() {
-        return Err(Error::Usage(format!("no scenario in {paths:?}")));
+        return Err(Error::Usage(format!("no scenario in {:?}", args.paths)));
     }
     // The detectors, one column each.
     let explore = crate::explore::ExploreConfig {

@@ -1,8 +1,10 @@
 //! Resolving the target from flags and the environment, in one place: a remote URL with its
-//! service plan and token, or (without `--target`) the embedded emulator started in-process.
+//! service plan and token, or (without `--target`) the embedded emulator started in-process; and
+//! the preflight, one authenticated request before a run, so that a wrong token, plan or URL is
+//! one line and exit 3 instead of a list of failures.
 
 use super::error::Error;
-use crate::client::{Client, ClientConfig, Secret, Target};
+use crate::client::{Auth, Client, ClientConfig, HttpRequest, Observation, Secret, Target};
 use crate::emulator::{Emulator, EmulatorConfig};
 use std::time::Duration;
 
@@ -142,13 +144,25 @@ impl TargetArgs {
                         "--target '{base}' must be an http or https URL"
                     )));
                 }
-                let plan = self.service_plan_id.clone().ok_or(Error::Usage(
-                    "--target needs a service plan id: --service-plan-id or SINCH_SERVICE_PLAN_ID"
-                        .into(),
-                ))?;
-                let token = self.token.clone().ok_or(Error::Usage(
-                    "--target needs a token: --token or SINCH_API_TOKEN".into(),
-                ))?;
+                let (plan, token) =
+                    match (&self.service_plan_id, &self.token) {
+                        (Some(plan), Some(token)) => (plan.clone(), token.clone()),
+                        (plan, token) => {
+                            let missing: Vec<&str> = [
+                            plan.is_none().then_some(
+                                "a service plan id (--service-plan-id or SINCH_SERVICE_PLAN_ID)",
+                            ),
+                            token.is_none().then_some("a token (--token or SINCH_API_TOKEN)"),
+                        ]
+                        .into_iter()
+                        .flatten()
+                        .collect();
+                            return Err(Error::Usage(format!(
+                                "--target needs {}",
+                                missing.join(" and ")
+                            )));
+                        }
+                    };
                 let target = Target {
                     base_url: base.clone(),
                     second_plan_id: self.second_plan(&plan),
@@ -163,5 +177,46 @@ impl TargetArgs {
                 })
             }
         }
+    }
+}
+
+/// One authenticated `GET` of the plan's groups (`page_size=1`) with `client` (its timeouts and
+/// 429 handling); no answer at all is [`Error::Unreachable`]. `load` and `capacity` stop at this
+/// (a load run with a refused token ends as "not one request succeeded", exit 3).
+pub async fn probe(client: &Client, label: &str) -> Result<Observation, Error> {
+    let probe = HttpRequest {
+        method: "GET".into(),
+        path: "/groups".into(),
+        query: vec![("page_size".into(), "1".into())],
+        auth: Auth::Token,
+        ..HttpRequest::default()
+    };
+    client
+        .send(&probe)
+        .await
+        .map_err(|source| Error::Unreachable {
+            target: label.to_owned(),
+            source,
+        })
+}
+
+/// The preflight of `check` and `explore`: the [`probe`], then 401 or 403 is
+/// [`Error::Preflight`] naming the plan and the status, and 404 a hint about the base URL and the
+/// plan id (both exit 3). Any other answer lets the run start (the scenarios judge it).
+pub async fn preflight(client: &Client, label: &str) -> Result<(), Error> {
+    let answer = probe(client, label).await?;
+    let target = client.target();
+    let plan = &target.service_plan_id;
+    match answer.status {
+        status @ (401 | 403) => Err(Error::Preflight(format!(
+            "the target rejected the token for service plan {plan}: {status} (check --token or \
+             SINCH_API_TOKEN, and that the token belongs to this plan)"
+        ))),
+        404 => Err(Error::Preflight(format!(
+            "GET {}/groups answered 404: is --target the API's base URL, without /xms/v1 (such \
+             as https://us.sms.api.sinch.com), and {plan} the service plan id?",
+            target.plan_root()
+        ))),
+        _ => Ok(()),
     }
 }

@@ -16,10 +16,11 @@
 //! `{run}`, `{session}`, `{iteration}`, `{slot}`.
 
 use crate::load::LoadError;
+use crate::scenario::suite::Suite;
 use crate::scenario::template::Vars;
 use crate::scenario::{self, Operation, Scenario, Step};
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// The variable that says how many leading steps are setup.
 pub const SETUP_VAR: &str = "load_setup";
@@ -107,52 +108,36 @@ pub fn expected_statuses(step: &Step, op: Option<Operation>) -> Vec<u16> {
     }
 }
 
-/// The flows `load` runs when none are named, and those `capacity` runs.
-pub const LOAD_DEFAULTS: [(&str, &str); 2] = [
-    (
-        "scenarios/load/lifecycle.yaml",
-        include_str!("../../scenarios/load/lifecycle.yaml"),
-    ),
-    (
-        "scenarios/load/large-group.yaml",
-        include_str!("../../scenarios/load/large-group.yaml"),
-    ),
+/// The flows `load` runs when none are named, and those `capacity` runs: files of the suite
+/// (`scenario::suite`), local or embedded as `check` resolves it.
+pub const LOAD_DEFAULTS: [&str; 2] = [
+    "scenarios/load/lifecycle.yaml",
+    "scenarios/load/large-group.yaml",
 ];
-pub const CAPACITY_DEFAULTS: [(&str, &str); 1] = [(
-    "scenarios/load/capacity.yaml",
-    include_str!("../../scenarios/load/capacity.yaml"),
-)];
+pub const CAPACITY_DEFAULTS: [&str; 1] = ["scenarios/load/capacity.yaml"];
 
-/// Load the named flow files (files or directories), or the defaults: from `scenarios/load/`
-/// when it is there, else the copies built into the binary.
+/// Load the named flow files (files or directories), or the defaults from the suite
+/// [`Suite::detect`] finds: `./scenarios` when it is a groupcheck suite, else the embedded one.
 pub fn load(
     paths: &[PathBuf],
-    defaults: &[(&str, &str)],
+    defaults: &[&str],
 ) -> Result<Vec<Scenario>, scenario::ScenarioError> {
     if !paths.is_empty() {
         return scenario::load_all(paths);
     }
-    defaults
-        .iter()
-        .map(|(path, text)| {
-            let path = Path::new(path);
-            if path.exists() {
-                scenario::load(path)
-            } else {
-                scenario::parse::parse(path, text)
-            }
-        })
-        .collect()
+    let suite = Suite::detect();
+    defaults.iter().map(|path| suite.load_file(path)).collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
     #[test]
     fn defaults_split_into_setup_and_steps() {
-        for (path, text) in LOAD_DEFAULTS.iter().chain(&CAPACITY_DEFAULTS) {
-            let scenario = scenario::parse::parse(Path::new(path), text).unwrap();
+        for path in LOAD_DEFAULTS.iter().chain(&CAPACITY_DEFAULTS) {
+            let scenario = Suite::Embedded.load_file(path).unwrap();
             let flow = Flow::from_scenario(scenario, Some(50)).unwrap();
             assert!(!flow.steps.is_empty(), "{path}");
             assert_eq!(flow.group_size(), Some(50));

@@ -8,11 +8,13 @@
 //! * [`parse`]: loading a file, with file, line and column on every error.
 //! * [`template`]: variables (`{group_id}`), captures and generators (`$msisdns`).
 //! * [`matcher`]: the body matchers of `expect`.
+//! * [`suite`]: the default suite, `./scenarios` or the copy compiled into the binary.
 
 pub mod capture;
 pub mod matcher;
 pub mod parse;
 pub mod render;
+pub mod suite;
 pub mod template;
 
 use serde::Deserialize;
