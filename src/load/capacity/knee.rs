@@ -222,7 +222,10 @@ mod tests {
     fn order_and_zeros_do_not_matter() {
         let points = curve(&[(10_000, 50.0), (0, 1.0), (1_000, 0.2), (100, 0.1)]);
         assert_eq!(find(Growth::Flat, &points).unwrap().size, 10_000);
-        assert_eq!(find(Growth::Flat, &curve(&[(100, 0.0), (1_000, 0.0)])), None);
+        assert_eq!(
+            find(Growth::Flat, &curve(&[(100, 0.0), (1_000, 0.0)])),
+            None
+        );
         assert_eq!(find(Growth::Flat, &[]), None);
     }
 }
