@@ -48,7 +48,16 @@ pub fn chart_svg(summary: &CapacitySummary) -> String {
             knee: k.knee.as_ref().map(|k| k.size),
         })
         .collect();
-    chart::capacity(&series)
+    let marks: Vec<chart::ThresholdMark> = summary
+        .thresholds
+        .iter()
+        .map(|t| chart::ThresholdMark {
+            text: t.threshold.clone(),
+            bound_ms: t.bound_ms,
+            breaking: t.first_breaking,
+        })
+        .collect();
+    chart::capacity(&series, &marks)
 }
 
 fn rows<'a>(summary: &'a CapacitySummary, operation: &str) -> Vec<&'a Point> {

@@ -106,6 +106,9 @@ pub struct ThresholdAnswer {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub observed_at_break: Option<String>,
     pub allowed: String,
+    /// A latency threshold's bound (ms), for the chart's line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bound_ms: Option<f64>,
 }
 
 /// What one size's run did, beside its latencies.
@@ -328,6 +331,7 @@ pub fn answers(thresholds: &[Threshold], runs: &[SizeRun]) -> Vec<ThresholdAnswe
                 first_breaking: None,
                 observed_at_break: None,
                 allowed: String::new(),
+                bound_ms: t.latency_bound().map(|(_, ms)| ms),
             };
             for run in runs {
                 let Some(v) = run.thresholds.get(i) else {
