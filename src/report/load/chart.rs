@@ -147,6 +147,8 @@ fn draw_capacity(
             .disable_mesh()
             .x_labels(0)
             .y_labels(0)
+            .x_label_formatter(&|_| String::new())
+            .y_label_formatter(&|_| String::new())
             .x_desc("members in the group")
             .y_desc("latency (ms)")
             .draw()
@@ -184,8 +186,8 @@ fn draw_capacity(
                     .map_err(err)?;
                 chart
                     .draw_series(std::iter::once(Text::new(
-                        label(&m.text),
-                        (x_lo * 1.05, ms * 1.08),
+                        label(&m.text.replace('<', "‹")),
+                        (x_hi / 4.0, ms * 1.08),
                         style.clone(),
                     )))
                     .map_err(err)?;
@@ -197,7 +199,7 @@ fn draw_capacity(
                     .map_err(err)?;
                 chart
                     .draw_series(std::iter::once(Text::new(
-                        format!("breaks {} @ {}", label(&m.text), short(x)),
+                        format!("breaks {} @ {}", label(&m.text.replace('<', "‹")), short(x)),
                         (x * 0.5, y_hi / 1.25),
                         style,
                     )))
@@ -315,7 +317,7 @@ fn trim(v: f64) -> String {
 /// and a little punctuation is dropped (names come from summaries, which `merge` reads from disk).
 fn label(text: &str) -> String {
     text.chars()
-        .filter(|c| c.is_alphanumeric() || " ≤>-_.:/@".contains(*c))
+        .filter(|c| c.is_alphanumeric() || " ≤>‹-_.:/@".contains(*c))
         .take(60)
         .collect()
 }
@@ -355,7 +357,7 @@ mod tests {
             svg.starts_with("<svg") && svg.contains("knee: update"),
             "{svg}"
         );
-        assert!(svg.contains("update p99 (dashed)") && svg.contains("breaks update p99"));
+        assert!(svg.contains("update p99 (dashed)") && svg.contains("breaks update p99‹100ms"));
         assert!(svg.contains(">200<") && svg.contains(">1k<"), "{svg}");
         assert_eq!(ticks_125(0.3, 12.0), [0.5, 1.0, 2.0, 5.0, 10.0]);
         assert!(percentiles(&[]).starts_with("<svg"));
