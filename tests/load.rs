@@ -535,7 +535,7 @@ fn capacity_writes_a_table_a_chart_and_the_knees() {
     assert_eq!(s["kind"], "capacity");
     let points = s["points"].as_array().unwrap();
     for size in [10, 100] {
-        for op in ["retrieve", "update"] {
+        for op in ["retrieve", "update", "members"] {
             assert!(
                 points.iter().any(|p| p["size"] == size
                     && p["operation"] == op
@@ -544,7 +544,7 @@ fn capacity_writes_a_table_a_chart_and_the_knees() {
             );
         }
     }
-    assert_eq!(s["knees"].as_array().unwrap().len(), 2);
+    assert_eq!(s["knees"].as_array().unwrap().len(), 3); // retrieve, update, members
     let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
     assert!(html.contains("<svg") && html.contains("knee"), "html");
     assert!(

@@ -1,5 +1,6 @@
 //! `groupcheck capacity`: latency against group size at a fixed arrival rate; a table and an
-//! SVG chart per operation, with the knee marked.
+//! SVG chart per operation, with the knee marked; `--threshold`s judged at every size and
+//! `--fail-on-knee` (exit 4).
 
 use super::error::{Error, Result};
 use super::load::{check_common, finish, load_scenarios, prepare};
@@ -8,6 +9,7 @@ use crate::exit::Outcome;
 use crate::load::RunInfo;
 use crate::load::capacity::{self, CapacitySpec};
 use crate::load::flow::CAPACITY_DEFAULTS;
+use crate::load::threshold;
 use crate::report::capacity as capacity_report;
 use crate::units::{fmt_duration, parse_duration};
 use std::path::PathBuf;
@@ -16,7 +18,8 @@ use std::time::Duration;
 #[derive(Debug, clap::Args)]
 #[command(
     after_help = "See docs/load.md. Exit codes: 0 done, 2 usage or flow-file error, 3 \
-target unreachable or run aborted (what was measured is still reported)."
+target unreachable or run aborted (what was measured is still reported), 4 a threshold breached \
+at some size, or a knee under --fail-on-knee."
 )]
 pub struct CapacityArgs {
     #[command(flatten)]
@@ -35,7 +38,7 @@ pub struct CapacityArgs {
     #[arg(long, default_value_t = 50.0)]
     pub rate: f64,
     /// How long to run at each size.
-    #[arg(long, default_value = "5s", value_parser = parse_duration)]
+    #[arg(long, default_value = "6s", value_parser = parse_duration)]
     pub duration: Duration,
     /// Groups built per flow at each size.
     #[arg(long, default_value_t = 1)]
@@ -46,6 +49,14 @@ pub struct CapacityArgs {
     /// Fraction of answers judged by schema, expectations and invariants.
     #[arg(long, default_value_t = 1.0)]
     pub validate_sample: f64,
+    /// A threshold judged at every size, repeatable, as `load`'s: "members p99<300ms",
+    /// "update p99<100ms", "errors<1%". A breach exits 4; the report gives, for each, the
+    /// largest size that meets it and the first that breaks it.
+    #[arg(long = "threshold", value_name = "EXPR")]
+    pub thresholds: Vec<String>,
+    /// Exit 4 when an operation has a knee.
+    #[arg(long)]
+    pub fail_on_knee: bool,
     /// Where the reports go (default: reports/<run id>/).
     #[arg(long)]
     pub report_dir: Option<PathBuf>,
@@ -69,6 +80,7 @@ pub fn run(args: CapacityArgs) -> Result<Outcome> {
     if args.duration.is_zero() {
         return Err(Error::Usage("--duration must be positive".into()));
     }
+    let thresholds = threshold::parse_all(&args.thresholds)?;
     let flows = load_scenarios(&args.flows, &CAPACITY_DEFAULTS)?;
     let runtime = tokio::runtime::Runtime::new().map_err(Error::runtime)?;
     runtime.block_on(async move {
@@ -84,6 +96,8 @@ pub fn run(args: CapacityArgs) -> Result<Outcome> {
             timeout: Duration::from_secs_f64(args.target.timeout.max(0.001)),
             body_cap: args.target.body_cap_mib.max(1) * 1024 * 1024,
             progress: !args.quiet,
+            thresholds,
+            fail_on_knee: args.fail_on_knee,
         };
         eprintln!(
             "groupcheck capacity: {} requests/s for {} at each of {} sizes against {}",
@@ -115,10 +129,6 @@ pub fn run(args: CapacityArgs) -> Result<Outcome> {
         if let Some(emulator) = p.resolved.emulator {
             let _ = emulator.stop().await;
         }
-        Ok(if summary.aborted.is_some() {
-            Outcome::Aborted
-        } else {
-            Outcome::Passed
-        })
+        Ok(summary.outcome())
     })
 }

@@ -135,6 +135,9 @@ pub enum Fault {
     /// Update costs O(n²) in the group's size (a naive duplicate check comparing every member with
     /// every other, as text; capped at 5,000 members).
     QuadraticUpdate,
+    /// GET .../members costs 50 ms per 1,000 members (a lookup per member, as a server that
+    /// fetches each number from another store would; at most 2 s a request).
+    SlowMembers,
 }
 
 /// A fault proper, or a deviation.
@@ -218,7 +221,7 @@ impl Fault {
     pub fn found_by(self) -> FoundBy {
         match self {
             Fault::LostUpdates => FoundBy::Explore,
-            Fault::QuadraticUpdate => FoundBy::Measurement,
+            Fault::QuadraticUpdate | Fault::SlowMembers => FoundBy::Measurement,
             _ => FoundBy::Check,
         }
     }
@@ -259,7 +262,7 @@ impl Fault {
             AuthIgnored | PlansShareStore => "auth and plans",
             MembersWithPlus | MembersTruncated => "members",
             LostUpdates => "concurrency",
-            QuadraticUpdate => "performance",
+            QuadraticUpdate | SlowMembers => "performance",
         }
     }
 }

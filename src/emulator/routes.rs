@@ -147,6 +147,9 @@ async fn members(State(s): Shared, Path((plan, id)): Path<(String, String)>) -> 
         Ok(mut numbers) => {
             s.faults.members(&mut numbers);
             s.liberties.members(&mut numbers);
+            if let Some(delay) = s.faults.members_delay(numbers.len()) {
+                tokio::time::sleep(delay).await;
+            }
             let prefix = s.faults.member_prefix();
             let mut out = String::with_capacity(numbers.len() * 17 + 2);
             out.push('[');

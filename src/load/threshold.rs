@@ -204,6 +204,15 @@ fn metric_of(word: &str) -> Option<Metric> {
 }
 
 impl Threshold {
+    /// A latency threshold's operation (if it names one) and bound in ms: a line on a chart.
+    pub fn latency_bound(&self) -> Option<(Option<&str>, f64)> {
+        matches!(
+            self.metric,
+            Metric::Quantile(_) | Metric::Max | Metric::Mean
+        )
+        .then_some((self.operation.as_deref(), self.bound))
+    }
+
     /// Judge this threshold on a run's summary.
     pub fn evaluate(&self, summary: &LoadSummary) -> Verdict {
         let allowed_value = |v: String| format!("{} {v}", self.cmp.text());

@@ -1,5 +1,7 @@
 //! Reports of a capacity sweep: per operation, a table of latency percentiles against group
-//! size with the knee marked, and a log–log chart (`chart.svg`, also inline in `report.html`).
+//! size with the knee marked (and, for the members listing, its cost per 1,000 members), each
+//! threshold's answer (the largest size that meets it, the first that breaks it), and a log–log
+//! chart (`chart.svg`, also inline in `report.html`).
 //! Written as `summary.json` (`kind: "capacity"`), `report.md`, `report.html` and `chart.svg`.
 
 use crate::load::capacity::{CapacitySummary, Point};
@@ -46,7 +48,16 @@ pub fn chart_svg(summary: &CapacitySummary) -> String {
             knee: k.knee.as_ref().map(|k| k.size),
         })
         .collect();
-    chart::capacity(&series)
+    let marks: Vec<chart::ThresholdMark> = summary
+        .thresholds
+        .iter()
+        .map(|t| chart::ThresholdMark {
+            text: t.threshold.clone(),
+            bound_ms: t.bound_ms,
+            breaking: t.first_breaking,
+        })
+        .collect();
+    chart::capacity(&series, &marks)
 }
 
 fn rows<'a>(summary: &'a CapacitySummary, operation: &str) -> Vec<&'a Point> {
@@ -72,7 +83,18 @@ fn growth(rows: &[&Point], i: usize) -> String {
     )
 }
 
-const HEADERS: [&str; 12] = [
+/// The members listing's marginal cost: p50 growth per 1,000 more members since the previous
+/// size (the fixed cost of a request cancels out).
+fn per_thousand(rows: &[&Point], i: usize) -> String {
+    if rows[i].operation != "members" || i == 0 {
+        return String::new();
+    }
+    let (a, b) = (rows[i - 1], rows[i]);
+    let ms = (b.p50_ms - a.p50_ms) * 1000.0 / (b.size - a.size).max(1) as f64;
+    fmt_ms(ms.max(0.0))
+}
+
+const HEADERS: [&str; 13] = [
     "operation",
     "size",
     "requests",
@@ -84,6 +106,7 @@ const HEADERS: [&str; 12] = [
     "p99",
     "p99.9",
     "max",
+    "per 1,000 members",
     "p50 growth / size growth",
 ];
 
@@ -102,6 +125,7 @@ fn table(summary: &CapacitySummary) -> Vec<(Vec<String>, bool)> {
                 p.violations.to_string(),
             ];
             cells.extend(p.percentiles().iter().map(|ms| fmt_ms(*ms)));
+            cells.push(per_thousand(&rows, i));
             cells.push(growth(&rows, i) + if is_knee { "  ← knee" } else { "" });
             out.push((cells, is_knee));
         }
@@ -127,6 +151,57 @@ pub fn schedule_lines(summary: &CapacitySummary) -> Vec<String> {
         .collect()
 }
 
+/// Each threshold's answer: the planner's sentence.
+pub fn threshold_lines(summary: &CapacitySummary) -> Vec<String> {
+    summary
+        .thresholds
+        .iter()
+        .map(|t| {
+            let meets = match t.largest_meeting {
+                Some(size) => format!("holds up to {} members", thousands(size)),
+                None => "holds at no size".to_owned(),
+            };
+            match t.first_breaking {
+                Some(size) => format!(
+                    "threshold \"{}\" {meets}; breached at {} members (observed {}, allowed {})",
+                    t.threshold,
+                    thousands(size),
+                    t.observed_at_break.as_deref().unwrap_or("?"),
+                    t.allowed
+                ),
+                None => format!("threshold \"{}\" {meets}: met at every size", t.threshold),
+            }
+        })
+        .collect()
+}
+
+/// Operations and sizes with too few answers for their median to be judged.
+pub fn thin_lines(summary: &CapacitySummary) -> Vec<String> {
+    summary
+        .thin()
+        .iter()
+        .map(|p| {
+            format!(
+                "{} at {} members: {} answers, fewer than the {} a knee needs: not judged (raise --duration or --rate)",
+                p.operation,
+                thousands(p.size),
+                p.count,
+                summary.min_samples
+            )
+        })
+        .collect()
+}
+
+/// Every sentence of the report, before the table: thresholds, knees, thin samples, schedule.
+pub fn lines(summary: &CapacitySummary) -> Vec<String> {
+    threshold_lines(summary)
+        .into_iter()
+        .chain(knee_lines(summary))
+        .chain(thin_lines(summary))
+        .chain(schedule_lines(summary))
+        .collect()
+}
+
 /// The knee sentence of each operation.
 pub fn knee_lines(summary: &CapacitySummary) -> Vec<String> {
     summary
@@ -134,16 +209,19 @@ pub fn knee_lines(summary: &CapacitySummary) -> Vec<String> {
         .iter()
         .map(|k| match &k.knee {
             Some(knee) => format!(
-                "{}: knee at {} members: p50 grew ×{:.1} from {} members, the size ×{:.0}",
+                "{}: knee at {} members: p50 grew ×{:.1} from {} members (at least ×{:.1} within the noise), where {} growth predicts ×{:.0}",
                 k.operation,
                 thousands(knee.size),
                 knee.latency_ratio,
                 thousands(knee.from),
-                knee.size_ratio
+                knee.lower_ratio,
+                k.expected.word(),
+                knee.expected_ratio
             ),
             None => format!(
-                "{}: no knee: p50 never grew faster than the group size (×{:.2} from the smallest size to the largest)",
+                "{}: no knee: p50 never grew clearly beyond {} growth (×{:.2} from the smallest size to the largest)",
                 k.operation,
+                k.expected.word(),
                 k.growth.unwrap_or(1.0)
             ),
         })
@@ -189,10 +267,7 @@ pub fn console(summary: &CapacitySummary) -> String {
             }
         );
     }
-    for k in knee_lines(summary)
-        .into_iter()
-        .chain(schedule_lines(summary))
-    {
+    for k in lines(summary) {
         let _ = writeln!(out, "{k}");
     }
     aborted_line(&mut out, summary.aborted.as_deref());
@@ -219,10 +294,7 @@ pub fn markdown(summary: &CapacitySummary) -> String {
         "# groupcheck capacity\n\n{}.\n\n",
         escape(&describe(summary))
     );
-    for k in knee_lines(summary)
-        .into_iter()
-        .chain(schedule_lines(summary))
-    {
+    for k in lines(summary) {
         let _ = writeln!(md, "- {}", escape(&k));
     }
     if let Some(reason) = &summary.aborted {
@@ -263,10 +335,7 @@ pub fn html(summary: &CapacitySummary, svg: &str) -> String {
         esc(&describe(summary)),
         esc(&summary.started_at)
     );
-    for k in knee_lines(summary)
-        .into_iter()
-        .chain(schedule_lines(summary))
-    {
+    for k in lines(summary) {
         let _ = writeln!(h, "<li>{}</li>", esc(&k));
     }
     h.push_str("</ul>\n");
@@ -298,8 +367,9 @@ pub fn html(summary: &CapacitySummary, svg: &str) -> String {
     }
     let _ = writeln!(
         h,
-        "</table>\n<p class=\"muted\">Percentiles of latency from each request's intended start ({}), per size; the knee is the first size where p50 grows faster than the size.</p>\n<footer class=\"muted\">Written by {}.</footer>\n</body>\n</html>",
+        "</table>\n<p class=\"muted\">Percentiles of latency from each request's intended start ({}), per size; the knee is the first size where p50 grows clearly beyond the operation's expected growth (flat; linear for members), beyond the 95 % interval of the medians and ×{} of margin.</p>\n<footer class=\"muted\">Written by {}.</footer>\n</body>\n</html>",
         COLUMNS.join(", "),
+        crate::load::capacity::knee::MARGIN,
         esc(&summary.tool)
     );
     h

@@ -2,9 +2,15 @@
 //! fields), the list and its paging, the numbers of GET .../members.
 
 use super::{Fault, Faults, LOCAL_OFFSET_MS, ListAnswer, TRUNCATED_MEMBERS};
+
 use crate::model::id::{format_timestamp, parse_timestamp};
 use crate::model::{GroupView, ListQuery, ListView, Millis, Msisdn, Store};
 use serde_json::Value;
+
+/// `slow-members`: 50 µs a member, 50 ms per 1,000.
+const SLOW_MEMBER_US: u64 = 50;
+/// `slow-members` waits at most this long a request.
+const SLOW_MEMBERS_CAP: std::time::Duration = std::time::Duration::from_secs(2);
 
 impl Faults {
     /// The Group object of an answer, bent by the active faults.
@@ -122,6 +128,13 @@ impl Faults {
         if self.has(Fault::MembersTruncated) {
             numbers.truncate(TRUNCATED_MEMBERS);
         }
+    }
+
+    /// How long GET .../members waits before answering `members` numbers (`slow-members`).
+    pub fn members_delay(&self, members: usize) -> Option<std::time::Duration> {
+        self.has(Fault::SlowMembers).then(|| {
+            std::time::Duration::from_micros(members as u64 * SLOW_MEMBER_US).min(SLOW_MEMBERS_CAP)
+        })
     }
 
     /// What goes before each returned number (`members-with-plus`).

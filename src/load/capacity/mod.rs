@@ -1,8 +1,12 @@
 //! `groupcheck capacity`: latency against group size. For each size, the flows' setup builds
 //! groups of that size through the API (10,000 members a request at most), the flows run at a
 //! fixed arrival rate (the open model: latency from each request's intended start), the groups
-//! are deleted; then per operation the percentiles are laid against the sizes and the knee is
-//! found ([`crate::load::capacity::knee`]): the first size where the median latency grows faster than the size.
+//! are deleted (setup and teardown never overlap the measured phase: they run before and after
+//! it); then per operation the percentiles are laid against the sizes and the knee is found
+//! ([`crate::load::capacity::knee`]): the first size where the median grows clearly beyond what
+//! the operation's nature predicts (flat, or linear for the members listing). `--threshold`s are
+//! judged at every size ([`ThresholdAnswer`]: the largest size that meets each, the first that
+//! breaks it).
 
 use crate::load::LoadError;
 pub mod knee;
@@ -11,11 +15,13 @@ use crate::client::Client;
 use crate::client::ledger::Ledger;
 use crate::load::flow::Flow;
 use crate::load::measure::hdr;
+use crate::load::measure::summary::Verdict;
 use crate::load::measure::summary::{Cleanup, Totals};
 use crate::load::run::{self, LoadSpec, Mode, RunInfo};
 use crate::load::shard::Shard;
+use crate::load::threshold::Threshold;
 use crate::scenario::Scenario;
-use knee::Knee;
+use knee::{Growth, Knee, Median};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -35,6 +41,10 @@ pub struct CapacitySpec {
     pub timeout: Duration,
     pub body_cap: usize,
     pub progress: bool,
+    /// Judged at every size.
+    pub thresholds: Vec<Threshold>,
+    /// A knee makes the sweep exit 4.
+    pub fail_on_knee: bool,
 }
 
 /// One operation at one size.
@@ -74,8 +84,31 @@ impl Point {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct OperationKnee {
     pub operation: String,
+    /// What its nature predicts: flat or linear.
+    #[serde(default = "flat")]
+    pub expected: Growth,
     pub knee: Option<Knee>,
     pub growth: Option<f64>,
+}
+
+fn flat() -> Growth {
+    Growth::Flat
+}
+
+/// One `--threshold` across the sweep: the planner's answer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ThresholdAnswer {
+    pub threshold: String,
+    /// The largest size that meets it, every smaller size meeting it too.
+    pub largest_meeting: Option<usize>,
+    /// The first (smallest) size that breaks it, with what was observed there.
+    pub first_breaking: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed_at_break: Option<String>,
+    pub allowed: String,
+    /// A latency threshold's bound (ms), for the chart's line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bound_ms: Option<f64>,
 }
 
 /// What one size's run did, beside its latencies.
@@ -87,6 +120,9 @@ pub struct SizeRun {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aborted: Option<String>,
     pub cleanup: Cleanup,
+    /// Every threshold judged at this size.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub thresholds: Vec<Verdict>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -104,9 +140,40 @@ pub struct CapacitySummary {
     pub points: Vec<Point>,
     pub knees: Vec<OperationKnee>,
     pub runs: Vec<SizeRun>,
+    #[serde(default)]
+    pub thresholds: Vec<ThresholdAnswer>,
+    #[serde(default)]
+    pub fail_on_knee: bool,
+    /// Answers an operation needs at a size for its median to be judged for a knee.
+    #[serde(default)]
+    pub min_samples: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aborted: Option<String>,
     pub exit_code: u8,
+}
+
+impl CapacitySummary {
+    /// Aborted (3), a threshold breached or, under `--fail-on-knee`, a knee (4), else passed.
+    pub fn outcome(&self) -> crate::exit::Outcome {
+        use crate::exit::Outcome;
+        if self.aborted.is_some() {
+            Outcome::Aborted
+        } else if self.thresholds.iter().any(|t| t.first_breaking.is_some())
+            || (self.fail_on_knee && self.knees.iter().any(|k| k.knee.is_some()))
+        {
+            Outcome::ThresholdsBreached
+        } else {
+            Outcome::Passed
+        }
+    }
+
+    /// Operations and sizes with fewer answers than a knee needs.
+    pub fn thin(&self) -> Vec<&Point> {
+        self.points
+            .iter()
+            .filter(|p| p.count < knee::MIN_SAMPLES)
+            .collect()
+    }
 }
 
 /// Run the sweep, smallest size first. Stops early (keeping what it measured) on Ctrl-C or a
@@ -208,12 +275,14 @@ pub async fn sweep(
             });
         }
         let stop = summary.aborted.clone();
+        let verdicts = crate::load::threshold::evaluate_all(&spec.thresholds, &summary);
         runs.push(SizeRun {
             size,
             totals: summary.totals,
             elapsed_s: summary.elapsed_s,
             aborted: summary.aborted,
             cleanup: summary.cleanup,
+            thresholds: verdicts,
         });
         if let Some(reason) = stop {
             aborted = Some(format!("at size {size}: {reason}"));
@@ -221,12 +290,8 @@ pub async fn sweep(
         }
     }
     let knees = knees(&points);
-    let exit_code = crate::exit::code(Ok(if aborted.is_some() {
-        crate::exit::Outcome::Aborted
-    } else {
-        crate::exit::Outcome::Passed
-    }));
-    CapacitySummary {
+    let thresholds = answers(&spec.thresholds, &runs);
+    let mut summary = CapacitySummary {
         kind: "capacity".into(),
         version: CAPACITY_SUMMARY_VERSION,
         tool: format!("groupcheck {}", env!("CARGO_PKG_VERSION")),
@@ -244,12 +309,48 @@ pub async fn sweep(
         points,
         knees,
         runs,
+        thresholds,
+        fail_on_knee: spec.fail_on_knee,
+        min_samples: knee::MIN_SAMPLES,
         aborted,
-        exit_code,
-    }
+        exit_code: 0,
+    };
+    summary.exit_code = crate::exit::code(Ok(summary.outcome()));
+    summary
 }
 
-/// The knee of every operation, on its p50.
+/// Each threshold across the sizes run, smallest first.
+pub fn answers(thresholds: &[Threshold], runs: &[SizeRun]) -> Vec<ThresholdAnswer> {
+    thresholds
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let mut answer = ThresholdAnswer {
+                threshold: t.text.clone(),
+                largest_meeting: None,
+                first_breaking: None,
+                observed_at_break: None,
+                allowed: String::new(),
+                bound_ms: t.latency_bound().map(|(_, ms)| ms),
+            };
+            for run in runs {
+                let Some(v) = run.thresholds.get(i) else {
+                    continue;
+                };
+                answer.allowed.clone_from(&v.allowed);
+                if !v.passed {
+                    answer.first_breaking = Some(run.size);
+                    answer.observed_at_break = Some(v.observed.clone());
+                    break;
+                }
+                answer.largest_meeting = Some(run.size);
+            }
+            answer
+        })
+        .collect()
+}
+
+/// The knee of every operation, on its p50 and the p50's interval, judged by its nature.
 pub fn knees(points: &[Point]) -> Vec<OperationKnee> {
     let mut operations: Vec<&str> = points.iter().map(|p| p.operation.as_str()).collect();
     operations.sort_unstable();
@@ -257,14 +358,19 @@ pub fn knees(points: &[Point]) -> Vec<OperationKnee> {
     operations
         .into_iter()
         .map(|op| {
-            let curve: Vec<(usize, f64)> = points
+            let curve: Vec<Median> = points
                 .iter()
                 .filter(|p| p.operation == op && p.count > 0)
-                .map(|p| (p.size, p.p50_ms))
+                .map(|p| match hdr::decode(&p.histogram) {
+                    Ok(h) => Median::of(p.size, &h),
+                    Err(_) => Median::exact(p.size, p.p50_ms, 0.0, p.count),
+                })
                 .collect();
+            let expected = Growth::of(op);
             OperationKnee {
                 operation: op.to_owned(),
-                knee: knee::find(&curve),
+                expected,
+                knee: knee::find(expected, &curve),
                 growth: knee::overall_ratio(&curve),
             }
         })

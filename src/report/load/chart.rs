@@ -2,8 +2,9 @@
 //! fonts or system libraries: text stays `<text>` for the browser to render).
 //!
 //! * [`percentiles`]: latency at p50 … max, one line per operation and size bucket, log scale.
-//! * [`capacity`]: latency against group size, log–log, per operation (p50 solid, p99 dashed),
-//!   with each operation's knee ringed and labelled.
+//! * [`capacity`]: latency against group size, log–log with labelled 1-2-5 ticks, per operation
+//!   (p50 solid, p99 dashed, both in the legend), each operation's knee ringed and labelled, each
+//!   latency threshold a horizontal line and the size that breaks a threshold a vertical one.
 
 use plotters::prelude::*;
 
@@ -83,16 +84,43 @@ pub struct CapacitySeries {
     pub knee: Option<usize>,
 }
 
+/// A threshold on the capacity chart: its bound (a latency threshold) and the size breaking it.
+pub struct ThresholdMark {
+    pub text: String,
+    pub bound_ms: Option<f64>,
+    pub breaking: Option<usize>,
+}
+
+/// The 1-2-5 values within [lo, hi].
+fn ticks_125(lo: f64, hi: f64) -> Vec<f64> {
+    let mut out = Vec::new();
+    let mut decade = 10f64.powf(lo.log10().floor());
+    while decade <= hi {
+        for m in [1.0, 2.0, 5.0] {
+            let v = decade * m;
+            if v >= lo && v <= hi {
+                out.push(v);
+            }
+        }
+        decade *= 10.0;
+    }
+    out
+}
+
 /// Latency against group size, log–log.
-pub fn capacity(series: &[CapacitySeries]) -> String {
+pub fn capacity(series: &[CapacitySeries], marks: &[ThresholdMark]) -> String {
     let mut svg = String::new();
-    match draw_capacity(&mut svg, series) {
+    match draw_capacity(&mut svg, series, marks) {
         Ok(()) => svg,
         Err(e) => fallback(&e),
     }
 }
 
-fn draw_capacity(svg: &mut String, series: &[CapacitySeries]) -> Result<(), ChartError> {
+fn draw_capacity(
+    svg: &mut String,
+    series: &[CapacitySeries],
+    marks: &[ThresholdMark],
+) -> Result<(), ChartError> {
     {
         let root = SVGBackend::with_string(svg, (WIDTH, HEIGHT)).into_drawing_area();
         root.fill(&WHITE).map_err(err)?;
@@ -103,26 +131,81 @@ fn draw_capacity(svg: &mut String, series: &[CapacitySeries]) -> Result<(), Char
         let (y_lo, y_hi) = range(
             series
                 .iter()
-                .flat_map(|s| s.points.iter().flat_map(|p| [p.1, p.2])),
+                .flat_map(|s| s.points.iter().flat_map(|p| [p.1, p.2]))
+                .chain(marks.iter().filter_map(|m| m.bound_ms)),
         );
         let mut chart = ChartBuilder::on(&root)
-            .caption(
-                "Latency against group size (p50 solid, p99 dashed; knee ringed)",
-                ("sans-serif", 18),
-            )
+            .caption("Latency against group size (log–log)", ("sans-serif", 18))
             .margin(12)
-            .x_label_area_size(40)
+            .margin_right(24)
+            .x_label_area_size(44)
             .y_label_area_size(70)
             .build_cartesian_2d((x_lo..x_hi).log_scale(), (y_lo..y_hi).log_scale())
             .map_err(err)?;
         chart
             .configure_mesh()
+            .disable_mesh()
+            .x_labels(0)
+            .y_labels(0)
+            .x_label_formatter(&|_| String::new())
+            .y_label_formatter(&|_| String::new())
             .x_desc("members in the group")
-            .y_desc("ms")
-            .x_label_formatter(&|x| short(*x))
-            .y_label_formatter(&|y| short(*y))
+            .y_desc("latency (ms)")
             .draw()
             .map_err(err)?;
+        let grid = BLACK.mix(0.12);
+        let font = ("sans-serif", 12).into_font().color(&BLACK.mix(0.75));
+        for x in ticks_125(x_lo, x_hi) {
+            chart
+                .draw_series(LineSeries::new([(x, y_lo), (x, y_hi)], grid))
+                .map_err(err)?;
+            let (px, py) = chart.backend_coord(&(x, y_lo));
+            root.draw(&Text::new(short(x), (px - 8, py + 6), font.clone()))
+                .map_err(err)?;
+        }
+        for y in ticks_125(y_lo, y_hi) {
+            chart
+                .draw_series(LineSeries::new([(x_lo, y), (x_hi, y)], grid))
+                .map_err(err)?;
+            let (px, py) = chart.backend_coord(&(x_lo, y));
+            let text = short(y);
+            let width = 7 * text.chars().count() as i32;
+            root.draw(&Text::new(text, (px - width - 6, py - 6), font.clone()))
+                .map_err(err)?;
+        }
+        for m in marks {
+            let style = ("sans-serif", 12).into_font().color(&RED);
+            if let Some(ms) = m.bound_ms {
+                chart
+                    .draw_series(DashedLineSeries::new(
+                        [(x_lo, ms), (x_hi, ms)],
+                        3,
+                        3,
+                        RED.mix(0.7).stroke_width(1),
+                    ))
+                    .map_err(err)?;
+                chart
+                    .draw_series(std::iter::once(Text::new(
+                        label(&m.text.replace('<', "‹")),
+                        (x_hi / 4.0, ms * 1.08),
+                        style.clone(),
+                    )))
+                    .map_err(err)?;
+            }
+            if let Some(size) = m.breaking {
+                let x = size as f64;
+                chart
+                    .draw_series(LineSeries::new([(x, y_lo), (x, y_hi)], RED.stroke_width(2)))
+                    .map_err(err)?;
+                chart
+                    .draw_series(std::iter::once(Text::new(
+                        format!("breaks {} @ {}", label(&m.text.replace('<', "‹")), short(x)),
+                        (x * 0.5, y_hi / 1.25),
+                        style,
+                    )))
+                    .map_err(err)?;
+            }
+        }
         for (i, s) in series.iter().enumerate() {
             let color = Palette99::pick(i).to_rgba();
             let p50: Vec<(f64, f64)> = s
@@ -138,13 +221,20 @@ fn draw_capacity(svg: &mut String, series: &[CapacitySeries]) -> Result<(), Char
             chart
                 .draw_series(LineSeries::new(p50.clone(), color.stroke_width(2)))
                 .map_err(err)?
-                .label(label(&s.operation))
+                .label(format!("{} p50", label(&s.operation)))
                 .legend(move |(x, y)| {
                     PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
                 });
             chart
                 .draw_series(DashedLineSeries::new(p99, 6, 4, color.stroke_width(1)))
-                .map_err(err)?;
+                .map_err(err)?
+                .label(format!("{} p99 (dashed)", label(&s.operation)))
+                .legend(move |(x, y)| {
+                    EmptyElement::at((x, y))
+                        + PathElement::new(vec![(0, 0), (5, 0)], color.stroke_width(1))
+                        + PathElement::new(vec![(9, 0), (14, 0)], color.stroke_width(1))
+                        + PathElement::new(vec![(18, 0), (18, 0)], color.stroke_width(1))
+                });
             chart
                 .draw_series(p50.iter().map(|p| Circle::new(*p, 3, color.filled())))
                 .map_err(err)?;
@@ -227,7 +317,7 @@ fn trim(v: f64) -> String {
 /// and a little punctuation is dropped (names come from summaries, which `merge` reads from disk).
 fn label(text: &str) -> String {
     text.chars()
-        .filter(|c| c.is_alphanumeric() || " ≤>-_.:/@".contains(*c))
+        .filter(|c| c.is_alphanumeric() || " ≤>‹-_.:/@".contains(*c))
         .take(60)
         .collect()
 }
@@ -251,15 +341,25 @@ mod tests {
     fn charts_are_svg() {
         let svg = percentiles(&[("update ≤1k".into(), [0.3, 0.5, 0.6, 1.0, 2.0, 5.0])]);
         assert!(svg.starts_with("<svg") && svg.contains("p99.9"), "{svg}");
-        let svg = capacity(&[CapacitySeries {
-            operation: "update".into(),
-            points: vec![(100, 0.3, 0.5), (1_000, 5.0, 9.0), (10_000, 190.0, 250.0)],
-            knee: Some(1_000),
-        }]);
+        let svg = capacity(
+            &[CapacitySeries {
+                operation: "update".into(),
+                points: vec![(100, 0.3, 0.5), (1_000, 5.0, 9.0), (10_000, 190.0, 250.0)],
+                knee: Some(1_000),
+            }],
+            &[ThresholdMark {
+                text: "update p99<100ms".into(),
+                bound_ms: Some(100.0),
+                breaking: Some(10_000),
+            }],
+        );
         assert!(
             svg.starts_with("<svg") && svg.contains("knee: update"),
             "{svg}"
         );
+        assert!(svg.contains("update p99 (dashed)") && svg.contains("breaks update p99‹100ms"));
+        assert!(svg.contains("200") && svg.contains("latency (ms)"), "{svg}");
+        assert_eq!(ticks_125(0.3, 12.0), [0.5, 1.0, 2.0, 5.0, 10.0]);
         assert!(percentiles(&[]).starts_with("<svg"));
         assert_eq!(short(1_000_000.0), "1M");
         assert_eq!(short(0.25), "0.25");
