@@ -10,6 +10,7 @@ pub mod error;
 mod explore;
 mod load;
 mod merge;
+mod proxy;
 mod selftest;
 mod serve;
 mod signal;
@@ -54,6 +55,8 @@ pub enum Command {
     Validate(validate::ValidateArgs),
     /// Delete what a run created, from its ledger.
     Cleanup(cleanup::CleanupArgs),
+    /// Forward live traffic to a target and judge every exchange; reports on Ctrl-C or SIGTERM.
+    Proxy(proxy::ProxyArgs),
 }
 
 /// Parse the command line, run the command, and return its documented exit code.
@@ -79,6 +82,7 @@ pub fn main() -> ExitCode {
         Command::Load(args) => ("load", load::run(args)),
         Command::Capacity(args) => ("capacity", capacity::run(args)),
         Command::Merge(args) => ("merge", merge::run(args)),
+        Command::Proxy(args) => ("proxy", proxy::run(args)),
     };
     if let Err(e) = &result {
         e.report(name);
