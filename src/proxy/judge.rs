@@ -73,6 +73,8 @@ pub struct Judge {
     logs: BTreeMap<String, Log>,
     /// Requests in flight per group id.
     in_flight: HashMap<String, usize>,
+    /// The last `modified_at` any answer showed for each group.
+    modified: HashMap<String, String>,
 }
 
 impl Judge {
@@ -84,6 +86,7 @@ impl Judge {
             clients: HashMap::new(),
             logs: BTreeMap::new(),
             in_flight: HashMap::new(),
+            modified: HashMap::new(),
         }
     }
 
@@ -145,6 +148,7 @@ impl Judge {
         };
         let mut problems = Vec::new();
         let mut notes = Vec::new();
+        let mut lines = Vec::new();
         let mut key = classified
             .as_ref()
             .and_then(|c| c.group.clone())
@@ -176,6 +180,11 @@ impl Judge {
                     }
                 }
                 if let Some(c) = &classified {
+                    for (id, why) in self.unseen_changes(c, obs) {
+                        if let Some(line) = self.uncertain(&c.plan, &id, why) {
+                            lines.push(line);
+                        }
+                    }
                     notes.extend(request_notes(c.op, seen.body.as_deref()));
                     let oracle = self.oracles.entry(c.plan.clone()).or_insert_with(|| {
                         // Other clients may own groups on the plan: list checks hold with them.
@@ -217,7 +226,6 @@ impl Judge {
             teardown: false,
         });
         let catalogue = Catalogue::get();
-        let mut lines = Vec::new();
         let tagged = problems
             .into_iter()
             .map(|p| (p, None))
@@ -253,6 +261,42 @@ impl Judge {
             });
         }
         lines
+    }
+
+    /// Groups a read shows changed by traffic the proxy did not see: their `modified_at` moved
+    /// although no change was seen since the last answer about them. (A change's own answer
+    /// cannot show this; the next read does.) Remembers every `modified_at` shown.
+    fn unseen_changes(&mut self, c: &Classified, obs: &Observation) -> Vec<(String, &'static str)> {
+        if !(200..300).contains(&obs.status) {
+            return Vec::new();
+        }
+        let Some(body) = obs.json() else {
+            return Vec::new();
+        };
+        let views: Vec<&Value> = match c.op {
+            Operation::List => body
+                .get("groups")
+                .and_then(Value::as_array)
+                .map(|a| a.iter().collect())
+                .unwrap_or_default(),
+            Operation::Members | Operation::Delete => Vec::new(),
+            _ => vec![&body],
+        };
+        let read = matches!(c.op, Operation::List | Operation::Retrieve);
+        let mut changed = Vec::new();
+        for view in views {
+            let (Some(id), Some(at)) = (
+                view.get("id").and_then(Value::as_str),
+                view.get("modified_at").and_then(Value::as_str),
+            ) else {
+                continue;
+            };
+            let before = self.modified.insert(id.to_owned(), at.to_owned());
+            if read && before.is_some_and(|b| b != at) {
+                changed.push((id.to_owned(), "changed by traffic the proxy did not see"));
+            }
+        }
+        changed
     }
 
     /// A client for the plan, only to render reproducers (it reads `$SINCH_API_TOKEN`).

@@ -27,7 +27,10 @@ def run(base_url, token):
     client.configuration.sms_origin_with_service_plan_id = base_url.rstrip("/")
     groups = client.sms.groups
 
-    created = groups.create(name="Proxy group", members=["+46701234567", "+46701234568"])
+    # One number twice, in two formats: size counts distinct numbers (2).
+    created = groups.create(
+        name="Proxy group", members=["+46701234567", "0046701234567", "+46701234568"]
+    )
     gid = created.id
     print(f"create {gid} size {created.size}", flush=True)
     print(f"get size {groups.get(gid).size}", flush=True)
