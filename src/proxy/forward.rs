@@ -6,7 +6,7 @@
 
 use super::Shared;
 use super::judge::Seen;
-use crate::client::{Observation, REDACTED};
+use crate::client::{Observation, REDACTED, TransportError};
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderName, Response, StatusCode};
@@ -99,12 +99,12 @@ pub(super) async fn handle(State(shared): State<Arc<Shared>>, request: Request) 
         content_type,
         body: sent_body,
         authorised: token.is_some(),
-        answer: Err(String::new()),
+        answer: Err(TransportError::Other("no answer yet".into())),
     };
     let answer = match builder.body(body).send().await {
         Ok(a) => a,
         Err(e) => {
-            seen.answer = Err(format!("no answer from the target: {}", root_cause(&e)));
+            seen.answer = Err(TransportError::Connect(root_cause(&e)));
             shared.judged(seen, started.elapsed()).await;
             return plain(
                 StatusCode::BAD_GATEWAY,
@@ -161,10 +161,8 @@ pub(super) async fn handle(State(shared): State<Arc<Shared>>, request: Request) 
             .find(|(k, _)| k == "content-type")
             .map(|(_, v)| v.clone());
         seen.answer = match (broken, over) {
-            (Some(e), _) => Err(format!("the answer broke off: {e}")),
-            (None, true) => Err(format!(
-                "answer larger than the {JUDGE_CAP}-byte judging cap (forwarded, not judged)"
-            )),
+            (Some(e), _) => Err(TransportError::Other(format!("the answer broke off: {e}"))),
+            (None, true) => Err(TransportError::BodyTooLarge(JUDGE_CAP)),
             (None, false) => Ok(Observation {
                 status: status.as_u16(),
                 content_type,

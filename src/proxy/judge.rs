@@ -10,7 +10,9 @@
 use crate::check::judge::{self, Problem};
 use crate::check::oracle::{Exchange, Oracle};
 use crate::check::outcome::{Finding, Profile, ScenarioOutcome, Severity, StepRecord};
-use crate::client::{Auth, Client, ClientConfig, HttpRequest, Observation, Secret, Target};
+use crate::client::{
+    Auth, Client, ClientConfig, HttpRequest, Observation, Secret, Target, TransportError,
+};
 use crate::scenario::Operation;
 use crate::spec::{Catalogue, Level, Schemas};
 use serde_json::Value;
@@ -29,8 +31,8 @@ pub struct Seen {
     pub content_type: Option<String>,
     pub body: Option<Vec<u8>>,
     pub authorised: bool,
-    /// The answer; `Err` when none came (the message) or it was larger than the cap.
-    pub answer: Result<Observation, String>,
+    /// The answer; `Err` when none came whole, or it was larger than the judging cap.
+    pub answer: Result<Observation, TransportError>,
 }
 
 /// A request of the API below a service plan.
@@ -154,7 +156,12 @@ impl Judge {
             .and_then(|c| c.group.clone())
             .unwrap_or_else(|| NO_GROUP.to_owned());
         match &seen.answer {
-            Err(message) => problems.push(Problem::new("http.answers", message.clone())),
+            // Forwarded whole, but too large to keep a copy of: not judged, and said so.
+            Err(e @ TransportError::BodyTooLarge(_)) => notes.push(Problem::new(
+                "http.answers",
+                format!("not judged: {e} (the answer was forwarded whole)"),
+            )),
+            Err(e) => problems.push(Problem::new("http.answers", e.to_string())),
             Ok(obs) => {
                 problems.extend(judge::automatic(op, obs));
                 if let Some(op) = op {
@@ -403,6 +410,22 @@ mod tests {
         assert_eq!(c.group.as_deref(), Some("abc"));
         assert_eq!(c.below, "/groups/abc");
         assert!(classify("GET", "/other").is_none());
+    }
+
+    #[test]
+    fn overlapping_requests_on_a_group_make_it_uncertain() {
+        let mut judge = Judge::new("http://127.0.0.1:1".into(), Profile::Default);
+        assert!(judge.begin("POST", "/xms/v1/p/groups/g1").is_none());
+        assert!(judge.begin("GET", "/xms/v1/p/groups/g2").is_none());
+        let line = judge
+            .begin("PUT", "/xms/v1/p/groups/g1")
+            .expect("a console line");
+        assert!(line.contains("uncertain"), "{line}");
+        let names: Vec<String> = judge.outcomes().into_iter().map(|s| s.name).collect();
+        assert_eq!(
+            names,
+            ["group g1 (uncertain: two requests on it overlapped)"]
+        );
     }
 
     #[test]
