@@ -11,6 +11,7 @@ pub mod explore;
 pub mod load;
 pub mod model;
 pub mod naming;
+pub mod proxy;
 pub mod report;
 pub mod scenario;
 pub mod selftest;

@@ -10,6 +10,7 @@ pub mod error;
 mod explore;
 mod load;
 mod merge;
+mod proxy;
 mod scenarios;
 mod selftest;
 mod serve;
@@ -60,6 +61,8 @@ pub enum Command {
     Cleanup(cleanup::CleanupArgs),
     /// The built-in scenario suite: export it to edit, or list it.
     Scenarios(scenarios::ScenariosArgs),
+    /// Forward live traffic to a target and judge every exchange; reports on Ctrl-C or SIGTERM.
+    Proxy(proxy::ProxyArgs),
 }
 
 /// Parse the command line, run the command, and return its documented exit code.
@@ -86,6 +89,7 @@ pub fn main() -> ExitCode {
         Command::Capacity(args) => ("capacity", capacity::run(args)),
         Command::Merge(args) => ("merge", merge::run(args)),
         Command::Scenarios(args) => ("scenarios", scenarios::run(args)),
+        Command::Proxy(args) => ("proxy", proxy::run(args)),
     };
     if let Err(e) = &result {
         e.report(name);

@@ -1,6 +1,7 @@
 //! The one Ctrl-C handler of the commands that run against a target (`check`, `explore`, `load`,
 //! `capacity`): the first Ctrl-C sets a flag the run polls, so in-flight requests finish, the
 //! reports are written and the run's groups are deleted; the process then exits 3.
+//! [`terminated`]: Ctrl-C or SIGTERM, the normal end of `proxy`.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -19,4 +20,27 @@ pub(crate) fn cancel_on_ctrl_c(message: Option<&'static str>) -> Arc<AtomicBool>
         }
     });
     cancel
+}
+
+/// Resolves on the first Ctrl-C (SIGINT) or, on Unix, SIGTERM.
+pub(crate) async fn terminated() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

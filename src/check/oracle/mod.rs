@@ -314,6 +314,19 @@ impl Oracle {
         self.known.get(id).is_some_and(|k| k.tracked)
     }
 
+    /// Stop predicting group `id` (it may have changed in ways this oracle did not see: traffic
+    /// it did not watch, or requests that raced): it is dropped, so nothing more is predicted or
+    /// compared for it (only what holds for any group: status and schema).
+    pub fn forget(&mut self, id: &str) {
+        self.known.remove(id);
+        let _ = self.store.delete(id);
+    }
+
+    /// Whether the oracle knows group `id` (it saw it created).
+    pub fn knows(&self, id: &str) -> bool {
+        self.known.contains_key(id)
+    }
+
     fn untrack(&mut self, id: &str) {
         if let Some(k) = self.known.get_mut(id) {
             k.tracked = false;
