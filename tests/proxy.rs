@@ -156,7 +156,12 @@ impl Run {
 
 /// `serve` with `serve_args`, the proxy in front of it, the SDK script through the proxy, then
 /// SIGTERM. Asserts the script ran to its end and the token leaked nowhere.
+/// One SDK run through a proxy at a time: the runs time their requests against each other's
+/// (overlapping requests on a group make it uncertain), so they never share the machine.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn sdk_through_proxy(serve_args: &[&str]) -> Run {
+    let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let token = format!("tok-{:032x}", rand::random::<u128>());
     let serve = ServeProcess::start_with_args(&token, serve_args);
     let dir = tmp_dir("proxy");

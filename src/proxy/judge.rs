@@ -265,6 +265,8 @@ impl Judge {
                 pointer: p.pointer,
                 diff: p.diff,
                 reproducer: reproducer.clone(),
+                received: p.received,
+                request_body: None,
             });
         }
         lines
