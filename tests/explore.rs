@@ -117,8 +117,12 @@ const CAUGHT: &[Fault] = &[
     Fault::ReplaceKeepsName,
     Fault::SizeStaleInUpdateResponse,
     Fault::CreatedAtChangesOnUpdate,
-    Fault::ModifiedAtFrozen,
+    // modified-at-frozen is not here: a modified_at must move only when a change comes more than a
+    // second after the previous one (fair to whole-second timestamps), and explore's sequences
+    // have no pauses; check catches it (scenarios/time/timestamps.yaml), and explore catches the
+    // timestamps family through modified-at-local-time and created-at-changes-on-update.
     Fault::ModifiedAtLocalTime,
+    Fault::ReplaceKeepsOmittedFields,
     Fault::ListOldestFirst,
     Fault::PageSizeEchoesRequest,
     Fault::CountIsPageItems,
@@ -201,14 +205,9 @@ async fn every_fault_check_catches_is_found_with_default_flags_shrunk_and_replay
 const DEVIATIONS: &[(Fault, &str)] = &[
     (Fault::DeleteReturns204, "delete.status-200"),
     (Fault::MembersWithPlus, "msisdn.output-normalised"),
-    (
-        Fault::ChildGroupsNotReturned,
-        "group.includes-child-groups-auto-update",
-    ),
-    (
-        Fault::ReplaceKeepsOmittedFields,
-        "replace.omitted-fields-cleared",
-    ),
+    // child-groups-not-returned is warned by check (scenarios/group/optional-fields.yaml):
+    // explore's oracle treats an absent child_groups as "not shown", since an empty one may be
+    // left out. replace-keeps-omitted-fields keeps the name too: a fault (in CAUGHT).
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

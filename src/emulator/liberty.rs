@@ -64,7 +64,8 @@ pub enum Liberty {
     PrettyJson,
     /// JSON answers say `Content-Type: application/json; charset=utf-8`.
     JsonCharset,
-    /// Every fifth request is answered 429 with `Retry-After: 0`, before it is processed.
+    /// Every fifth authenticated request is answered 429 with `Retry-After: 0`, before it is
+    /// processed.
     RateLimited,
 }
 

@@ -38,6 +38,7 @@ pub(super) fn router(config: EmulatorConfig) -> Router {
         .fallback(unknown_path)
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(middleware::from_fn(json_errors))
+        .layer(middleware::from_fn_with_state(state.clone(), rate_limit))
         .layer(middleware::from_fn_with_state(state.clone(), authenticate))
         .layer(middleware::from_fn_with_state(state.clone(), liberties))
         .layer(middleware::from_fn_with_state(state.clone(), log_request))
@@ -171,10 +172,12 @@ async fn members(State(s): Shared, Path((plan, id)): Path<(String, String)>) -> 
 
 /// `auto-update-null-unsets`: the group as it is, without its auto_update.
 fn unset_auto_update(store: &mut Store, id: &str) -> Result<crate::model::GroupView, ApiError> {
-    let group = store
+    let mut group = store
         .get(id)
         .cloned()
         .ok_or_else(|| ApiError::not_found(id))?;
+    // A child deleted since is no reason to reject: it is dropped.
+    group.child_groups.retain(|c| store.get(c).is_some());
     let request = crate::model::ReplaceRequest {
         name: group.name,
         members: group.members.into_iter().collect(),
@@ -185,11 +188,19 @@ fn unset_auto_update(store: &mut Store, id: &str) -> Result<crate::model::GroupV
     store.replace(id, request, modified.unwrap_or_else(now))
 }
 
-// ---- cross-cutting: liberties, auth, routing errors, bodies --------------------------------------------
+// ---- cross-cutting: liberties, auth, routing errors, bodies ----------------------------------
 
 /// The liberties taken (a pass-through when none are): see `liberties.rs`.
 async fn liberties(State(s): Shared, request: Request, next: Next) -> Response {
     s.liberties.layer(request, next).await
+}
+
+/// The `rate-limited` liberty's 429s (a pass-through otherwise), after authentication.
+async fn rate_limit(State(s): Shared, request: Request, next: Next) -> Response {
+    match s.liberties.rate_limit() {
+        Some(too_many) => too_many,
+        None => next.run(request).await,
+    }
 }
 
 async fn authenticate(State(s): Shared, request: Request, next: Next) -> Response {
