@@ -9,14 +9,13 @@
 //! for a body that is not a JSON object or a malformed field (codes of `model::keyword`). Runs
 //! under the plan's store lock, like every other operation. Injected faults do not touch it.
 
+use super::http::{json_object, json_response, now, plain_error_response};
 use super::state::AppState;
 use crate::model::keyword::Inbound;
-use crate::model::request::parse_body;
-use crate::model::{ApiError, Millis};
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde::Serialize;
 use std::sync::Arc;
@@ -33,7 +32,7 @@ pub(super) async fn inbound(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let result = json_object(&headers, body)
+    let result = json_object(&headers, body, true)
         .and_then(|b| Inbound::from_json(&b))
         .map(|message| {
             // Only an existing plan can have groups to change: a message to any other plan is
@@ -45,58 +44,10 @@ pub(super) async fn inbound(
             }
         });
     match result {
-        Ok(changed) => json(StatusCode::OK, serde_json::to_string(&changed)),
-        Err(e) => json(
-            StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST),
-            serde_json::to_string(&e),
+        Ok(changed) => json_response(
+            StatusCode::OK,
+            serde_json::to_string(&changed).unwrap_or_default(),
         ),
+        Err(e) => plain_error_response(&e),
     }
-}
-
-/// The body as a JSON object: 415 without `Content-Type: application/json`, 413 when it could
-/// not be read (over the limit), 400 when it is not a JSON object (as for the documented routes).
-fn json_object(
-    headers: &HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<serde_json::Map<String, serde_json::Value>, ApiError> {
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let essence = content_type.split(';').next().unwrap_or("").trim();
-    if !essence.eq_ignore_ascii_case("application/json") {
-        return Err(ApiError::new(
-            415,
-            "unsupported_media_type",
-            format!(
-                "The Content-Type header must be application/json, not '{}'.",
-                content_type.escape_default()
-            ),
-        ));
-    }
-    let bytes = body.map_err(|e| {
-        ApiError::new(
-            e.status().as_u16(),
-            "payload_too_large",
-            format!("The request body could not be read: {e}."),
-        )
-    })?;
-    parse_body(&bytes)
-}
-
-fn json(status: StatusCode, body: serde_json::Result<String>) -> Response {
-    let mut response = Response::new(Body::from(body.unwrap_or_default()));
-    *response.status_mut() = status;
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    response
-}
-
-fn now() -> Millis {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as Millis)
-        .unwrap_or(0)
 }

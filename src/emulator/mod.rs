@@ -19,6 +19,7 @@
 
 mod fault;
 pub mod faults;
+mod http;
 pub mod liberties;
 mod liberty;
 mod mo;

@@ -4,11 +4,11 @@
 //! Order of checks for a request: 401 (auth) → 404/405 (routing) → 413/415 (body) → 400 (parse and
 //! validate) → 404 (unknown id) → 403 (unknown referenced group).
 
+use super::http::{json_object, json_response, now, plain_error_response, status_code};
 use super::state::{AppState, EmulatorConfig};
-use crate::model::request::parse_body;
-use crate::model::{ApiError, ListQuery, Millis, Store};
+use crate::model::{ApiError, ListQuery, Store};
 use axum::Router;
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Path, RawQuery, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
@@ -343,36 +343,20 @@ async fn unknown_path() -> Response {
     ))
 }
 
-/// The body of a create, update or replace: 415 without `Content-Type: application/json`, 413 when
-/// over the limit, 400 when not a JSON object.
+/// The body of a create, update or replace: [`json_object`], with the faults that bend it (a
+/// Content-Type not checked, a crash on a body that is not JSON).
 fn json_body(
     s: &AppState,
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<serde_json::Map<String, serde_json::Value>, ApiError> {
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let essence = content_type.split(';').next().unwrap_or("").trim();
-    if !essence.eq_ignore_ascii_case("application/json") && s.faults.checks_content_type() {
-        return Err(ApiError::new(
-            415,
-            "unsupported_media_type",
-            format!(
-                "The Content-Type header must be application/json, not '{}'.",
-                content_type.escape_default()
-            ),
-        ));
-    }
-    let bytes = body.map_err(|e| {
-        ApiError::new(
-            e.status().as_u16(),
-            "payload_too_large",
-            format!("The request body could not be read: {e}."),
-        )
-    })?;
-    parse_body(&bytes).map_err(|e| s.faults.unreadable_body(e))
+    json_object(headers, body, s.faults.checks_content_type()).map_err(|e| {
+        if e.status == 400 {
+            s.faults.unreadable_body(e)
+        } else {
+            e
+        }
+    })
 }
 
 // ---- responses ------------------------------------------------------------------------------
@@ -396,35 +380,8 @@ fn error_response(s: &AppState, error: &ApiError) -> Response {
     json_response(status_code(error.status), s.faults.error_body(error))
 }
 
-/// An error answered before any operation runs (401, 404 path, 405, 500).
-fn plain_error_response(error: &ApiError) -> Response {
-    let body = serde_json::to_string(error).unwrap_or_default();
-    json_response(status_code(error.status), body)
-}
-
-fn status_code(status: u16) -> StatusCode {
-    StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
-}
-
-fn json_response(status: StatusCode, body: String) -> Response {
-    let mut response = Response::new(Body::from(body));
-    *response.status_mut() = status;
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    response
-}
-
 fn lock(store: &std::sync::Mutex<Store>) -> MutexGuard<'_, Store> {
     store.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-fn now() -> Millis {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as Millis)
-        .unwrap_or(0)
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
