@@ -146,6 +146,48 @@ fn closed_model_runs_through_goose_quietly() {
     );
 }
 
+/// A group larger than one create may carry (built in chunks of 10,000), named by the suite's
+/// flow name from an empty folder (only the binary installed): every members answer judged,
+/// each group counted once and deleted, the peak memory reported.
+#[test]
+fn large_groups_are_built_validated_counted_once_and_measured() {
+    let server = ServeProcess::start(TOKEN, &[]);
+    let cwd = tmp_dir("large-cwd");
+    let dir = cwd.join("reports");
+    let (code, out) = run(server
+        .command("load")
+        .current_dir(&cwd)
+        .args(["--rate", "20", "--duration", "1s", "-q", "--group-size"])
+        .args(["25000", "--groups", "2", "--flow", "load/large-group.yaml"])
+        .arg("--report-dir")
+        .arg(&dir));
+    assert_eq!(code, 0, "{out}");
+    let s = summary(&dir);
+    let members = s
+        .operations
+        .iter()
+        .find(|o| o.operation == "members")
+        .unwrap_or_else(|| panic!("no members row: {out}"));
+    assert_eq!(members.bucket, "100k", "{out}");
+    assert!(
+        members.count > 0 && members.validated == members.count,
+        "{members:?}"
+    );
+    assert_eq!(s.totals.violations + s.totals.errors(), 0, "{out}");
+    assert_eq!((s.cleanup.created, s.cleanup.deleted), (2, 2), "{out}");
+    assert_eq!(server.groups(), 0);
+    let memory = s.memory.expect("the peak memory is reported");
+    assert!(
+        memory.peak_rss_mib > 1.0 && !memory.with_emulator,
+        "{memory:?}"
+    );
+    assert!(out.contains("peak memory"), "{out}");
+    for file in ["report.md", "report.html"] {
+        let text = std::fs::read_to_string(dir.join(file)).unwrap();
+        assert!(text.contains("peak memory"), "{file}");
+    }
+}
+
 #[test]
 fn thresholds_pass_or_exit_4_naming_the_breach() {
     let dir = tmp_dir("thresholds");

@@ -110,6 +110,7 @@ pub fn run(args: CapacityArgs) -> Result<Outcome> {
             run_id: p.run_id.clone(),
             target: p.resolved.label.clone(),
             group_size: None,
+            with_emulator: p.resolved.emulator.is_some(),
         };
         let summary = capacity::sweep(
             &spec,

@@ -8,7 +8,7 @@ use crate::client::ledger::Ledger;
 use crate::exit::Outcome;
 use crate::report;
 use crate::scenario;
-use crate::scenario::suite::Suite;
+use crate::scenario::suite::{self, Suite};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -46,7 +46,7 @@ pub fn run(args: CheckArgs) -> Result<Outcome> {
         let suite = Suite::detect();
         (suite.load(None)?, Some(suite))
     } else {
-        (scenario::load_all(&args.paths)?, None)
+        (suite::named(&args.paths)?, None)
     };
     if let Some(filter) = &args.filter {
         scenarios.retain(|s| {

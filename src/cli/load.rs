@@ -226,6 +226,7 @@ async fn run_async(
         run_id: p.run_id.clone(),
         target: p.resolved.label.clone(),
         group_size: args.group_size,
+        with_emulator: p.resolved.emulator.is_some(),
     };
     let names: Vec<String> = spec.flows.iter().map(Flow::short_name).collect();
     eprintln!(

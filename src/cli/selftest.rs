@@ -5,8 +5,7 @@ use super::error::{Error, Result};
 use crate::emulator::Fault;
 use crate::exit::Outcome;
 use crate::report;
-use crate::scenario;
-use crate::scenario::suite::Suite;
+use crate::scenario::suite::{self, Suite};
 use crate::selftest::detector::ExploreDetector;
 use crate::selftest::{self, CheckDetector, Detector, Event, MeasurementDetector, Options};
 use std::path::PathBuf;
@@ -43,7 +42,7 @@ pub fn run(args: SelftestArgs) -> Result<Outcome> {
         eprintln!("{}", suite.describe(scenarios.len()));
         scenarios
     } else {
-        scenario::load_all(&args.paths)?
+        suite::named(&args.paths)?
     };
     if scenarios.is_empty() {
         return Err(Error::Usage(format!("no scenario in {:?}", args.paths)));

@@ -16,7 +16,7 @@
 //! `{run}`, `{session}`, `{iteration}`, `{slot}`.
 
 use crate::load::LoadError;
-use crate::scenario::suite::Suite;
+use crate::scenario::suite::{self, Suite};
 use crate::scenario::template::Vars;
 use crate::scenario::{self, Operation, Scenario, Step};
 use serde_json::Value;
@@ -123,7 +123,7 @@ pub fn load(
     defaults: &[&str],
 ) -> Result<Vec<Scenario>, scenario::ScenarioError> {
     if !paths.is_empty() {
-        return scenario::load_all(paths);
+        return suite::named(paths);
     }
     let suite = Suite::detect();
     defaults.iter().map(|path| suite.load_file(path)).collect()

@@ -144,6 +144,10 @@ pub fn merge(
         failures: merge_failures(summaries),
         thresholds: Vec::new(),
         cleanup,
+        memory: summaries
+            .iter()
+            .filter_map(|s| s.memory)
+            .max_by(|a, b| a.peak_rss_mib.total_cmp(&b.peak_rss_mib)),
         exit_code: 0,
     };
     Ok((merged, warnings))

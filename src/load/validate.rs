@@ -16,6 +16,7 @@ use crate::client::Observation;
 use crate::load::LoadError;
 use crate::load::flow::Rendered;
 use crate::model::id::parse_timestamp;
+use crate::model::msisdn::Msisdn;
 use crate::scenario::render::{expect_variables, render_expect};
 use crate::scenario::template::Vars;
 use crate::scenario::{Expect, Operation, Step, matcher};
@@ -298,11 +299,12 @@ fn invariants_of(
         }
         Operation::Members => {
             if let Some(items) = body.as_array() {
-                let mut numbers = HashSet::with_capacity(items.len());
+                // A number as its value, anything else as itself: no copy per member.
+                let mut numbers: HashSet<Result<u64, &str>> = HashSet::with_capacity(items.len());
                 let twice = items
                     .iter()
                     .filter_map(Value::as_str)
-                    .filter(|n| !numbers.insert(matcher::normalise(n)))
+                    .filter(|n| !numbers.insert(Msisdn::parse(n).map(Msisdn::value).ok_or(*n)))
                     .count();
                 if twice > 0 {
                     problems.push(Problem::new(

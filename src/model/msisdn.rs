@@ -23,7 +23,15 @@ impl Msisdn {
     /// Parse an MSISDN as the API accepts it: optional `+` or `00` prefix, spaces, dashes and
     /// brackets ignored. Returns `None` when it is not a valid MSISDN.
     pub fn parse(input: &str) -> Option<Msisdn> {
-        let digits = strip_decorations(input)?;
+        // The usual case, a number as the API returns it (digits, not starting with the `00`
+        // prefix), is read without a copy: a members listing may hold a million of them.
+        if input.bytes().all(|b| b.is_ascii_digit()) && !input.starts_with('0') {
+            return Msisdn::from_digits(input);
+        }
+        Msisdn::from_digits(&strip_decorations(input)?)
+    }
+
+    fn from_digits(digits: &str) -> Option<Msisdn> {
         if !(MIN_DIGITS..=MAX_DIGITS).contains(&digits.len()) || digits.starts_with('0') {
             return None;
         }

@@ -5,6 +5,9 @@
 //! * [`Suite::detect`]: `./scenarios` when it is there and looks like a groupcheck suite (it holds
 //!   at least one file of the embedded suite by the same relative path: an edited checkout or an
 //!   exported copy), else the embedded suite. `check`, `selftest` and `load` all resolve it here.
+//! * [`named`]: the files a user names; a path that is not on disk but names a file or folder of
+//!   the embedded suite (`scenarios/load/large-group.yaml`, `load/large-group.yaml`, `create`)
+//!   is read from the embedded copy, so the suite's names work with only the binary installed.
 //! * [`export`]: the embedded suite written out to a directory, to edit.
 
 use super::{Scenario, ScenarioError, load_all, parse::parse};
@@ -87,6 +90,37 @@ fn embedded_files(
         .filter(move |(path, _)| path.starts_with(&start))
 }
 
+/// The scenarios of the files and folders a user named. A path on disk is read from disk; one
+/// that is not, but names an embedded file or folder (with or without the `scenarios/` prefix),
+/// is read from the embedded suite; anything else is reported as the missing path it is.
+pub fn named(paths: &[PathBuf]) -> Result<Vec<Scenario>, ScenarioError> {
+    let mut out = Vec::new();
+    for path in paths {
+        if path.exists() {
+            out.extend(load_all(std::slice::from_ref(path))?);
+            continue;
+        }
+        let text = path.to_string_lossy().replace('\\', "/");
+        let relative = text.trim_start_matches("./").trim_matches('/');
+        let relative = relative
+            .strip_prefix(&format!("{LOCAL_DIR}/"))
+            .unwrap_or(relative);
+        let file = format!("{LOCAL_DIR}/{relative}");
+        let embedded: Vec<_> = match EMBEDDED.iter().find(|(p, _)| *p == file) {
+            Some(one) => vec![one],
+            None if !relative.is_empty() => embedded_files(Some(relative)).collect(),
+            None => Vec::new(),
+        };
+        if embedded.is_empty() {
+            out.extend(load_all(std::slice::from_ref(path))?);
+        }
+        for (path, text) in embedded {
+            out.push(parse(Path::new(path), text)?);
+        }
+    }
+    Ok(out)
+}
+
 /// A file [`export`] would overwrite.
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
@@ -140,5 +174,37 @@ mod tests {
             .load_file("scenarios/load/lifecycle.yaml")
             .unwrap();
         assert_eq!(one.file, Path::new("scenarios/load/lifecycle.yaml"));
+    }
+
+    #[test]
+    fn named_paths_fall_back_to_the_embedded_suite() {
+        let dir = std::env::temp_dir().join(format!("groupcheck-named-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let own = dir.join("own.yaml");
+        std::fs::write(&own, "name: own\nsteps:\n  - request: list\n").unwrap();
+        let files = |paths: &[PathBuf]| -> Vec<String> {
+            named(paths)
+                .unwrap()
+                .iter()
+                .map(|s| s.file.display().to_string())
+                .collect()
+        };
+        // Not on disk here (tests run in the checkout, which has ./scenarios but no ./load).
+        assert_eq!(
+            files(&["load/large-group.yaml".into()]),
+            ["scenarios/load/large-group.yaml"]
+        );
+        let create = files(&["create/".into()]);
+        assert!(!create.is_empty());
+        assert!(create.iter().all(|f| f.starts_with("scenarios/create/")));
+        // On disk: read from disk, whatever its name.
+        assert_eq!(
+            files(std::slice::from_ref(&own)),
+            [own.display().to_string()]
+        );
+        // Neither: the error names the missing path.
+        let err = named(&["no/such/flow.yaml".into()]).unwrap_err();
+        assert!(err.to_string().contains("no/such/flow.yaml"), "{err}");
+        std::fs::remove_dir_all(&dir).ok();
     }
 }

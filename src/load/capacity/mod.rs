@@ -229,6 +229,7 @@ pub async fn sweep(
             run_id: format!("{}-{size}", info.run_id),
             target: info.target.clone(),
             group_size: Some(size),
+            with_emulator: info.with_emulator,
         };
         let summary = run::run(
             &load,

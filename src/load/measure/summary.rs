@@ -5,6 +5,7 @@
 
 use crate::load::LoadError;
 use crate::load::measure::hdr;
+use crate::load::measure::memory::Memory;
 use crate::load::measure::record::{FailureGroup, Key, Kind, OpStats};
 use crate::load::shard::Shard;
 use hdrhistogram::Histogram;
@@ -44,6 +45,9 @@ pub struct LoadSummary {
     pub failures: Vec<FailureGroup>,
     pub thresholds: Vec<Verdict>,
     pub cleanup: Cleanup,
+    /// The peak memory of the process that ran the load (the largest shard's after a merge).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory: Option<Memory>,
     pub exit_code: u8,
 }
 

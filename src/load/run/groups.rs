@@ -34,7 +34,12 @@ impl GroupBook {
         }
     }
 
+    /// Note a group the run created; noting the same live group again (a large group is noted
+    /// when its first chunk is created and again when the setup step ends) counts it once.
     pub fn created(&self, id: &str, flow: &str) {
+        if !lock(&self.live).insert(id.to_owned()) {
+            return;
+        }
         if let Some(ledger) = &self.ledger {
             ledger.record(&Entry::Created {
                 base_url: self.base_url.clone(),
@@ -44,7 +49,6 @@ impl GroupBook {
             });
         }
         self.created.fetch_add(1, Ordering::Relaxed);
-        lock(&self.live).insert(id.to_owned());
     }
 
     pub fn deleted(&self, id: &str) {

@@ -12,6 +12,7 @@ pub mod slots;
 use crate::client::ledger::Ledger;
 use crate::client::{Client, ClientConfig};
 use crate::load::flow::Flow;
+use crate::load::measure::memory::Memory;
 use crate::load::measure::record::{Kind, Recorder, Sampler};
 use crate::load::measure::summary::{
     Cleanup, LOAD_SUMMARY_VERSION, LoadSummary, OperationSummary, Totals,
@@ -63,6 +64,8 @@ pub struct RunInfo {
     pub target: String,
     /// The whole run's `--users`/`--rate` and `--group-size`, before the shard's share.
     pub group_size: Option<usize>,
+    /// The target is the embedded emulator, in this process (for the memory figure).
+    pub with_emulator: bool,
 }
 
 /// Run it. The summary's `aborted` says when it was interrupted, its setup failed or not one
@@ -273,6 +276,7 @@ fn summarise(
         failures,
         thresholds: Vec::new(),
         cleanup,
+        memory: Memory::now(info.with_emulator),
         exit_code: 0,
     }
 }

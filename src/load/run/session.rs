@@ -262,14 +262,10 @@ impl Session {
         let def = &self.flow.steps[step];
         let validated = shared.sampler.pick();
         let problems: Vec<Problem> = if validated {
-            validate::judge(
-                def,
-                &rendered,
-                &self.vars,
-                &obs,
-                &self.flow.fallback_rule,
-                &mut self.seen,
-            )
+            let (vars, seen) = (&self.vars, &mut self.seen);
+            off_the_workers(obs.body.len() > HEAVY_BODY, || {
+                validate::judge(def, &rendered, vars, &obs, &self.flow.fallback_rule, seen)
+            })
         } else if !status_ok {
             validate::status_only(def, &rendered, &obs, &self.flow.fallback_rule)
         } else {
@@ -380,4 +376,22 @@ fn join(statuses: &[u16]) -> String {
         .map(u16::to_string)
         .collect::<Vec<_>>()
         .join(" or ")
+}
+
+/// Answers longer than this (a members listing of some 15,000 numbers) are judged off the
+/// runtime's workers.
+const HEAVY_BODY: usize = 256 * 1024;
+
+/// Run `judge` where it delays no other session: parsing and judging a large answer (a million
+/// members is 16 MB of JSON) takes a worker for hundreds of milliseconds, and every answer that
+/// worker should have read meanwhile would be measured that much slower. On the multi-threaded
+/// runtime the worker hands its other tasks on first (`block_in_place`).
+fn off_the_workers<T>(heavy: bool, judge: impl FnOnce() -> T) -> T {
+    let multi_threaded = tokio::runtime::Handle::try_current()
+        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+    if heavy && multi_threaded {
+        tokio::task::block_in_place(judge)
+    } else {
+        judge()
+    }
 }

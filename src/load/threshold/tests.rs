@@ -46,6 +46,7 @@ fn summary() -> LoadSummary {
         failures: vec![],
         thresholds: vec![],
         cleanup: Cleanup::default(),
+        memory: None,
         exit_code: 0,
     }
 }

@@ -2,7 +2,7 @@
 //! violations and percentiles; then the totals, the failures with an example each, the thresholds,
 //! the clean-up and, when it stopped early, why.
 
-use super::table::{HEADERS, aborted_line, cells, kind_word, totals_line};
+use super::table::{HEADERS, aborted_line, cells, kind_word, memory_line, totals_line};
 use crate::load::measure::summary::LoadSummary;
 use crate::report::text::{clip, one_line};
 use console::Style;
@@ -45,6 +45,9 @@ pub fn render(summary: &LoadSummary) -> String {
     }
     out.push_str(&totals_line(summary));
     out.push('\n');
+    if let Some(memory) = memory_line(summary) {
+        let _ = writeln!(out, "{memory}");
+    }
     for group in &summary.failures {
         let first = group.examples.first();
         let _ = writeln!(

@@ -5,7 +5,9 @@
 use crate::load::measure::bucket;
 use crate::load::measure::summary::LoadSummary;
 use crate::report::load::chart;
-use crate::report::load::table::{COLUMNS, describe, kind_word, totals_line, verdict_word};
+use crate::report::load::table::{
+    COLUMNS, describe, kind_word, memory_line, totals_line, verdict_word,
+};
 use crate::report::text::{clip, esc, esc_attr, fmt_ms};
 use std::fmt::Write;
 
@@ -54,6 +56,9 @@ pub fn render(summary: &LoadSummary) -> String {
         esc(&summary.started_at),
         esc(&totals_line(summary))
     );
+    if let Some(memory) = memory_line(summary) {
+        let _ = writeln!(h, "<p class=\"muted\">{}</p>", esc(&memory));
+    }
     if let Some(reason) = &summary.aborted {
         let _ = writeln!(h, "<p><strong>Aborted:</strong> {}</p>", esc(reason));
     }

@@ -1,6 +1,6 @@
 //! `report.md` of a load run: fits a CI step summary; every string from the run is escaped.
 
-use super::table::{HEADERS, cells, describe, kind_word, totals_line, verdict_word};
+use super::table::{HEADERS, cells, describe, kind_word, memory_line, totals_line, verdict_word};
 use crate::load::measure::summary::LoadSummary;
 use crate::report::text::{escape_md as escape, one_line};
 use std::fmt::Write;
@@ -16,6 +16,9 @@ pub fn render(summary: &LoadSummary) -> String {
         escape(&summary.target),
         escape(&totals_line(summary))
     );
+    if let Some(memory) = memory_line(summary) {
+        let _ = writeln!(md, "{}\n", escape(&memory));
+    }
     if let Some(reason) = &summary.aborted {
         let _ = writeln!(md, "**Aborted:** {}\n", escape(reason));
     }

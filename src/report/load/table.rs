@@ -111,6 +111,17 @@ pub fn totals_line(summary: &LoadSummary) -> String {
     line
 }
 
+/// The run's peak memory as one line, when it was measured.
+pub fn memory_line(summary: &LoadSummary) -> Option<String> {
+    let memory = summary.memory?;
+    let merged = if summary.shards.len() > 1 {
+        " (the largest shard's)"
+    } else {
+        ""
+    };
+    Some(format!("{}{merged}", memory.describe()))
+}
+
 pub fn kind_word(kind: Kind) -> &'static str {
     match kind {
         Kind::Transport => "transport error",
