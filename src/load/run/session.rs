@@ -383,15 +383,25 @@ fn join(statuses: &[u16]) -> String {
 const HEAVY_BODY: usize = 256 * 1024;
 
 /// Run `judge` where it delays no other session: parsing and judging a large answer (a million
-/// members is 16 MB of JSON) takes a worker for hundreds of milliseconds, and every answer that
-/// worker should have read meanwhile would be measured that much slower. On the multi-threaded
-/// runtime the worker hands its other tasks on first (`block_in_place`).
+/// members is 16 MB of JSON, some 100 MB parsed) takes a worker for hundreds of milliseconds, and
+/// every answer that worker should have read meanwhile would be measured that much slower. On the
+/// multi-threaded runtime the worker hands its other tasks on first (`block_in_place`), and at
+/// most one large answer per core is judged at a time, which bounds the memory parsed answers
+/// hold (judging comes after the latency is taken, so waiting here is not measured).
 fn off_the_workers<T>(heavy: bool, judge: impl FnOnce() -> T) -> T {
-    let multi_threaded = tokio::runtime::Handle::try_current()
-        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
-    if heavy && multi_threaded {
-        tokio::task::block_in_place(judge)
-    } else {
-        judge()
+    static HEAVY: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    let handle = tokio::runtime::Handle::try_current()
+        .ok()
+        .filter(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+    match handle {
+        Some(handle) if heavy => tokio::task::block_in_place(|| {
+            let permits = HEAVY.get_or_init(|| {
+                let cores = std::thread::available_parallelism().map_or(2, usize::from);
+                tokio::sync::Semaphore::new(cores)
+            });
+            let _permit = handle.block_on(permits.acquire());
+            judge()
+        }),
+        _ => judge(),
     }
 }
