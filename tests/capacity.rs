@@ -112,6 +112,13 @@ fn the_correct_emulator_meets_the_threshold_and_has_no_knee() {
         assert!(answer["first_breaking"].is_null(), "{answer}");
     }
     assert!(out.contains("met at every size"), "{out}");
+    assert_eq!(
+        s["phases"],
+        serde_json::json!(["retrieve", "update", "members"]),
+        "one operation at a time by default"
+    );
+    assert!(s["mixed"].is_null(), "{s}");
+    assert!(out.contains("one operation at a time"), "{out}");
     assert!(
         s["knees"]
             .as_array()
@@ -166,10 +173,13 @@ fn too_few_samples_are_said_and_not_judged() {
             "--rate",
             "20",
             "--fail-on-knee",
+            "--mixed",
         ],
     );
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("fewer than the 50 a knee needs"), "{out}");
+    assert_eq!(s["phases"], serde_json::json!([]), "--mixed: together");
+    assert!(s["mixed"].as_str().unwrap().contains("--mixed"), "{s}");
     assert!(
         s["knees"]
             .as_array()

@@ -57,6 +57,10 @@ pub struct CapacityArgs {
     /// Exit 4 when an operation has a knee.
     #[arg(long)]
     pub fail_on_knee: bool,
+    /// Run the flows' operations together at each size, as a client's mix would, instead of
+    /// one operation at a time (then one operation's cost shows in the others' latency).
+    #[arg(long)]
+    pub mixed: bool,
     /// Where the reports go (default: reports/<run id>/).
     #[arg(long)]
     pub report_dir: Option<PathBuf>,
@@ -98,6 +102,7 @@ pub fn run(args: CapacityArgs) -> Result<Outcome> {
             progress: !args.quiet,
             thresholds,
             fail_on_knee: args.fail_on_knee,
+            mixed: args.mixed,
         };
         eprintln!(
             "groupcheck capacity: {} requests/s for {} at each of {} sizes against {}",

@@ -199,7 +199,20 @@ pub fn lines(summary: &CapacitySummary) -> Vec<String> {
         .chain(knee_lines(summary))
         .chain(thin_lines(summary))
         .chain(schedule_lines(summary))
+        .chain(phase_line(summary))
         .collect()
+}
+
+/// How the operations were measured: one at a time, or together and why.
+fn phase_line(summary: &CapacitySummary) -> Option<String> {
+    match (&summary.mixed, summary.phases.as_slice()) {
+        (Some(why), _) => Some(why.clone()),
+        (None, []) => None,
+        (None, phases) => Some(format!(
+            "measured one operation at a time at each size ({}), so one operation's cost does not show in another's latency (--mixed runs them together)",
+            phases.join(", ")
+        )),
+    }
 }
 
 /// The knee sentence of each operation.
@@ -276,9 +289,14 @@ pub fn console(summary: &CapacitySummary) -> String {
 
 fn describe(summary: &CapacitySummary) -> String {
     format!(
-        "{} requests/s for {}s at each size ({}), against {}",
+        "{} requests/s for {}s{} at each size ({}), against {}",
         summary.rate,
         summary.duration_s,
+        if summary.phases.is_empty() {
+            ""
+        } else {
+            " per operation"
+        },
         summary
             .sizes
             .iter()

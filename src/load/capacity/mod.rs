@@ -10,6 +10,7 @@
 
 use crate::load::LoadError;
 pub mod knee;
+pub mod phases;
 
 use crate::client::Client;
 use crate::client::ledger::Ledger;
@@ -45,6 +46,8 @@ pub struct CapacitySpec {
     pub thresholds: Vec<Threshold>,
     /// A knee makes the sweep exit 4.
     pub fail_on_knee: bool,
+    /// Run the flows' operations together at each size instead of one at a time.
+    pub mixed: bool,
 }
 
 /// One operation at one size.
@@ -147,6 +150,12 @@ pub struct CapacitySummary {
     /// Answers an operation needs at a size for its median to be judged for a knee.
     #[serde(default)]
     pub min_samples: u64,
+    /// The operations measured one at a time at each size, in order (empty: together).
+    #[serde(default)]
+    pub phases: Vec<String>,
+    /// Why the operations ran together, when they did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mixed: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aborted: Option<String>,
     pub exit_code: u8,
@@ -192,6 +201,7 @@ pub async fn sweep(
     let mut points = Vec::new();
     let mut runs = Vec::new();
     let mut aborted = None;
+    let (mut mixed, mut phase_names) = (None, Vec::new());
     for &size in &sizes {
         if cancel.load(Ordering::SeqCst) {
             aborted = Some("interrupted (Ctrl-C)".to_owned());
@@ -210,35 +220,59 @@ pub async fn sweep(
                 break;
             }
         };
-        let load = LoadSpec {
-            flows,
-            mode: Mode::Open {
-                rate: spec.rate,
-                sessions: spec.sessions,
-            },
-            duration: spec.duration,
-            groups: Some(spec.groups),
-            validate_sample: spec.validate_sample,
-            shard: Shard::WHOLE,
-            timeout: spec.timeout,
-            body_cap: spec.body_cap,
-            progress: spec.progress,
-            label: format!("size {size:>9}: "),
+        let (phases, why_mixed) = phases::split(&flows, spec.mixed);
+        mixed = why_mixed;
+        phase_names = phases
+            .iter()
+            .filter_map(|p| p.operation.map(str::to_owned))
+            .collect();
+        let mut parts = Vec::new();
+        for phase in phases {
+            if cancel.load(Ordering::SeqCst) {
+                break;
+            }
+            let load = LoadSpec {
+                flows: phase.flows,
+                mode: Mode::Open {
+                    rate: spec.rate,
+                    sessions: spec.sessions,
+                },
+                duration: spec.duration,
+                groups: Some(spec.groups),
+                validate_sample: spec.validate_sample,
+                shard: Shard::WHOLE,
+                timeout: spec.timeout,
+                body_cap: spec.body_cap,
+                progress: spec.progress,
+                label: match phase.operation {
+                    Some(op) => format!("size {size:>9}, {op:<8}: "),
+                    None => format!("size {size:>9}: "),
+                },
+            };
+            let size_info = RunInfo {
+                run_id: format!("{}-{size}", info.run_id),
+                target: info.target.clone(),
+                group_size: Some(size),
+                with_emulator: info.with_emulator,
+            };
+            let part = run::run(
+                &load,
+                &size_info,
+                client.clone(),
+                ledger.clone(),
+                cancel.clone(),
+            )
+            .await;
+            let stop = part.aborted.is_some();
+            parts.push(part);
+            if stop {
+                break;
+            }
+        }
+        let Some(summary) = phases::combine(parts) else {
+            aborted = Some("interrupted (Ctrl-C)".to_owned());
+            break;
         };
-        let size_info = RunInfo {
-            run_id: format!("{}-{size}", info.run_id),
-            target: info.target.clone(),
-            group_size: Some(size),
-            with_emulator: info.with_emulator,
-        };
-        let summary = run::run(
-            &load,
-            &size_info,
-            client.clone(),
-            ledger.clone(),
-            cancel.clone(),
-        )
-        .await;
         let mut operations: Vec<&str> = summary
             .operations
             .iter()
@@ -313,6 +347,8 @@ pub async fn sweep(
         thresholds,
         fail_on_knee: spec.fail_on_knee,
         min_samples: knee::MIN_SAMPLES,
+        phases: phase_names,
+        mixed,
         aborted,
         exit_code: 0,
     };
