@@ -11,6 +11,8 @@
 // what one does not use would be reported as dead code there.
 #![allow(dead_code)]
 
+pub mod check;
+
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::Path;
