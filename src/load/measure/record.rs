@@ -344,6 +344,34 @@ mod tests {
     }
 
     #[test]
+    fn the_timeline_counts_every_request() {
+        let r = Recorder::default();
+        let key = Key {
+            operation: "update",
+            bucket: "10",
+        };
+        let answered = Outcome::Answered {
+            latency: Duration::from_millis(1),
+            validated: true,
+            violated: true,
+        };
+        r.record(key, &answered);
+        r.record(
+            key,
+            &Outcome::HttpError {
+                latency: Duration::from_millis(2),
+            },
+        );
+        r.record(key, &Outcome::Transport("refused"));
+        let t = r.timeline();
+        let sum = |pick: fn(&timeline::Row) -> u64| t.rows.iter().map(pick).sum::<u64>();
+        assert_eq!(sum(|r| r.requests), 3);
+        assert_eq!(sum(|r| r.errors), 2);
+        assert_eq!(sum(|r| r.violations), 1);
+        assert!(t.start_ms > 1_600_000_000_000, "wall clock: {}", t.start_ms);
+    }
+
+    #[test]
     fn failures_grouped_and_capped() {
         let r = Recorder::default();
         for i in 0..5 {
