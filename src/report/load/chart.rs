@@ -95,21 +95,36 @@ fn draw_capacity(
     marks: &[ThresholdMark],
 ) -> Result<(), ChartError> {
     {
-        let root = SVGBackend::with_string(svg, (WIDTH, HEIGHT)).into_drawing_area();
+        let keys: Vec<Key> = series
+            .iter()
+            .enumerate()
+            .flat_map(|(i, s)| {
+                [false, true].map(|dashed| Key {
+                    text: format!(
+                        "{} {}",
+                        label(&s.operation),
+                        if dashed { "p99 (dashed)" } else { "p50" }
+                    ),
+                    color: color(i),
+                    dashed,
+                })
+            })
+            .collect();
+        let height = HEIGHT + keys_height(&keys, WIDTH);
+        let root = SVGBackend::with_string(svg, (WIDTH, height)).into_drawing_area();
         root.fill(&WHITE).map_err(err)?;
+        let (area, _) = root.split_vertically(HEIGHT);
         let sizes = series
             .iter()
             .flat_map(|s| s.points.iter().map(|p| p.0 as f64));
         let (x_lo, x_hi) = range(sizes);
-        let latencies = || {
+        let (y_lo, y_hi) = range(
             series
                 .iter()
                 .flat_map(|s| s.points.iter().flat_map(|p| [p.1, p.2]))
-                .chain(marks.iter().filter_map(|m| m.bound_ms))
-        };
-        let (y_lo, y_hi) = range(latencies());
-        let y_hi = headroom(y_lo, y_hi, latencies(), 2 * series.len(), HEIGHT);
-        let mut chart = ChartBuilder::on(&root)
+                .chain(marks.iter().filter_map(|m| m.bound_ms)),
+        );
+        let mut chart = ChartBuilder::on(&area)
             .caption(
                 "Latency against group size (log–log)",
                 ("sans-serif", CAPTION_SIZE),
@@ -188,21 +203,10 @@ fn draw_capacity(
                 .collect();
             chart
                 .draw_series(LineSeries::new(p50.clone(), color.stroke_width(2)))
-                .map_err(err)?
-                .label(format!("{} p50", label(&s.operation)))
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
-                });
+                .map_err(err)?;
             chart
                 .draw_series(DashedLineSeries::new(p99, 6, 4, color.stroke_width(1)))
-                .map_err(err)?
-                .label(format!("{} p99 (dashed)", label(&s.operation)))
-                .legend(move |(x, y)| {
-                    EmptyElement::at((x, y))
-                        + PathElement::new(vec![(0, 0), (5, 0)], color.stroke_width(1))
-                        + PathElement::new(vec![(9, 0), (14, 0)], color.stroke_width(1))
-                        + PathElement::new(vec![(18, 0), (18, 0)], color.stroke_width(1))
-                });
+                .map_err(err)?;
             chart
                 .draw_series(p50.iter().map(|p| Circle::new(*p, 3, color.filled())))
                 .map_err(err)?;
@@ -221,7 +225,7 @@ fn draw_capacity(
                     .map_err(err)?;
             }
         }
-        legend(&mut chart).map_err(err)?;
+        keys_below(&root, &keys, HEIGHT as i32, WIDTH)?;
         root.present().map_err(err)?;
     }
     Ok(())
@@ -229,21 +233,76 @@ fn draw_capacity(
 
 /// The legend, upper left, in type a person can read.
 pub(super) fn legend<X: Ranged, Y: Ranged>(chart: &mut Chart<'_, X, Y>) -> Result<(), ChartError> {
-    legend_at(chart, SeriesLabelPosition::UpperLeft)
-}
-
-pub(super) fn legend_at<X: Ranged, Y: Ranged>(
-    chart: &mut Chart<'_, X, Y>,
-    position: SeriesLabelPosition,
-) -> Result<(), ChartError> {
     chart
         .configure_series_labels()
-        .position(position)
+        .position(SeriesLabelPosition::UpperLeft)
         .label_font(("sans-serif", LEGEND_SIZE))
         .background_style(WHITE.mix(0.9))
         .border_style(BLACK.mix(0.3))
         .draw()
         .map_err(err)?;
+    Ok(())
+}
+
+/// A legend entry drawn under a chart: a swatch (a solid or dashed line) and its text.
+pub(super) struct Key {
+    pub text: String,
+    pub color: RGBColor,
+    pub dashed: bool,
+}
+
+const KEY_ROW: i32 = 22;
+/// Where the keys start: under the y axis.
+const KEY_LEFT: i32 = 76;
+
+/// Columns of keys across `width` px (text estimated at 7 px a character, plus the swatch).
+fn key_columns(keys: &[Key], width: u32) -> usize {
+    let widest = keys
+        .iter()
+        .map(|k| k.text.chars().count() as i32 * 7 + 52)
+        .max()
+        .unwrap_or(1);
+    ((width as i32 - KEY_LEFT) / widest).max(1) as usize
+}
+
+/// The height the keys take under a chart `width` px wide.
+pub(super) fn keys_height(keys: &[Key], width: u32) -> u32 {
+    let rows = keys.len().div_ceil(key_columns(keys, width));
+    rows as u32 * KEY_ROW as u32 + 10
+}
+
+/// The legend under a chart, from pixel row `top`: the keys in columns, so that it never hides
+/// a line.
+pub(super) fn keys_below(
+    root: &Root<'_>,
+    keys: &[Key],
+    top: i32,
+    width: u32,
+) -> Result<(), ChartError> {
+    let columns = key_columns(keys, width);
+    let column = (width as i32 - KEY_LEFT) / columns as i32;
+    let font = ("sans-serif", LEGEND_SIZE)
+        .into_font()
+        .color(&BLACK)
+        .pos(Pos::new(HPos::Left, VPos::Center));
+    for (i, key) in keys.iter().enumerate() {
+        let x = KEY_LEFT + (i % columns) as i32 * column;
+        let y = top + (i / columns) as i32 * KEY_ROW + KEY_ROW / 2;
+        let pieces: &[(i32, i32)] = if key.dashed {
+            &[(0, 6), (10, 16), (20, 24)]
+        } else {
+            &[(0, 24)]
+        };
+        for (from, to) in pieces {
+            root.draw(&PathElement::new(
+                vec![(x + from, y), (x + to, y)],
+                key.color.stroke_width(if key.dashed { 2 } else { 3 }),
+            ))
+            .map_err(err)?;
+        }
+        root.draw(&Text::new(key.text.clone(), (x + 32, y), font.clone()))
+            .map_err(err)?;
+    }
     Ok(())
 }
 
@@ -309,24 +368,6 @@ pub(super) fn y_tick(root: &Root<'_>, (x, y): (i32, i32), text: &str) -> Result<
         tick_font(Pos::new(HPos::Right, VPos::Center)),
     ))
     .map_err(err)
-}
-
-/// The top of a log axis raised so that a legend of `entries` lines in the upper left, on a
-/// chart `height` px high, stays above the data (`values`) instead of hiding it.
-pub(super) fn headroom(
-    lo: f64,
-    hi: f64,
-    values: impl Iterator<Item = f64>,
-    entries: usize,
-    height: u32,
-) -> f64 {
-    let top = values
-        .filter(|v| v.is_finite() && *v > 0.0)
-        .fold(lo, f64::max);
-    let plot = f64::from(height.saturating_sub(120).max(100));
-    let legend = ((entries as f64 * 22.0 + 24.0) / plot).min(0.6);
-    let needed = lo * (top / lo).powf(1.0 / (1.0 - legend));
-    hi.max(needed)
 }
 
 /// The ticks of a log axis: 1-2-5 per decade, only the decades when that would crowd it.

@@ -7,8 +7,8 @@
 //! bucket, one line per operation and bucket.
 
 use super::chart::{
-    CAPTION_SIZE, ChartError, Root, color, err, fallback, frame, headroom, label, legend_at,
-    log_ticks, range, short, x_tick, y_tick,
+    CAPTION_SIZE, ChartError, Key, Root, color, err, fallback, frame, keys_below, keys_height,
+    label, log_ticks, range, short, x_tick, y_tick,
 };
 use crate::load::measure::bucket;
 use crate::load::measure::hdr;
@@ -136,17 +136,31 @@ pub fn chart(title: &str, curves: &[Curve]) -> String {
 
 fn draw(svg: &mut String, title: &str, curves: &[Curve]) -> Result<(), ChartError> {
     {
-        let root: Root = SVGBackend::with_string(svg, (WIDTH, HEIGHT)).into_drawing_area();
+        let keys: Vec<Key> = curves
+            .iter()
+            .enumerate()
+            .map(|(i, c)| Key {
+                text: format!(
+                    "{} · {} answers · max {}",
+                    label(&c.name),
+                    crate::units::thousands(c.answers as usize),
+                    fmt_ms(c.max_ms)
+                ),
+                color: color(i),
+                dashed: false,
+            })
+            .collect();
+        let height = HEIGHT + keys_height(&keys, WIDTH);
+        let root: Root = SVGBackend::with_string(svg, (WIDTH, height)).into_drawing_area();
         root.fill(&WHITE).map_err(err)?;
-        let values = || curves.iter().flat_map(|c| c.points.iter().map(|p| p.1));
-        let (y_lo, y_hi) = range(values());
-        let y_hi = headroom(y_lo, y_hi, values(), curves.len(), HEIGHT);
+        let (area, _) = root.split_vertically(HEIGHT);
+        let (y_lo, y_hi) = range(curves.iter().flat_map(|c| c.points.iter().map(|p| p.1)));
         let x_end = curves
             .iter()
             .filter_map(|c| c.points.last().map(|p| p.0))
             .fold(nines(0.999), f64::max);
         let (x_lo, x_hi) = (START - 0.15, x_end + 0.25);
-        let mut chart = ChartBuilder::on(&root)
+        let mut chart = ChartBuilder::on(&area)
             .caption(title, ("sans-serif", CAPTION_SIZE))
             .margin(12)
             .margin_right(28)
@@ -180,26 +194,16 @@ fn draw(svg: &mut String, title: &str, curves: &[Curve]) -> Result<(), ChartErro
         for (i, c) in curves.iter().enumerate() {
             let color = color(i);
             let points: Vec<(f64, f64)> = c.points.iter().map(|p| (p.0, p.1.max(y_lo))).collect();
-            let text = format!(
-                "{} · {} answers · max {}",
-                label(&c.name),
-                crate::units::thousands(c.answers as usize),
-                fmt_ms(c.max_ms)
-            );
             chart
                 .draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))
-                .map_err(err)?
-                .label(text)
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(3))
-                });
+                .map_err(err)?;
             if let Some(last) = points.last() {
                 chart
                     .draw_series(std::iter::once(Circle::new(*last, 4, color.filled())))
                     .map_err(err)?;
             }
         }
-        legend_at(&mut chart, SeriesLabelPosition::UpperLeft)?;
+        keys_below(&root, &keys, HEIGHT as i32, WIDTH)?;
         root.present().map_err(err)?;
     }
     Ok(())
