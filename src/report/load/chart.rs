@@ -149,7 +149,7 @@ fn draw_capacity(
                 .map_err(err)?;
             y_tick(&root, chart.backend_coord(&(x_lo, y)), &short(y))?;
         }
-        let (_, _, right, bottom) = plot_box(&chart);
+        let (_, top, right, _) = plot_box(&chart);
         let mut breaks_drawn: Vec<usize> = Vec::new();
         for m in marks {
             let style = ("sans-serif", TICK_SIZE).into_font().color(&RED);
@@ -175,16 +175,17 @@ fn draw_capacity(
                 chart
                     .draw_series(LineSeries::new([(x, y_lo), (x, y_hi)], RED.stroke_width(2)))
                     .map_err(err)?;
-                // Along the line, upwards from the x axis; beside any other threshold's.
+                // Along the line, read upwards, ending at the top (p50 dots crowd the bottom);
+                // beside any other threshold's.
                 let (px, _) = chart.backend_coord(&(x, y_lo));
                 let beside = breaks_drawn.iter().filter(|s| **s == size).count() as i32;
                 breaks_drawn.push(size);
                 root.draw(&Text::new(
                     format!("breaks {} @ {}", label(&m.text), short(x)),
-                    (px + 4 + 16 * beside, bottom - 6),
+                    (px + 4 + 16 * beside, top + 6),
                     style
                         .transform(FontTransform::Rotate270)
-                        .pos(Pos::new(HPos::Left, VPos::Top)),
+                        .pos(Pos::new(HPos::Right, VPos::Top)),
                 ))
                 .map_err(err)?;
             }
