@@ -57,7 +57,7 @@ pub fn latency(t: &Timeline) -> String {
     draw(HEIGHT, |root| {
         let worst = if t.worst_shard { " (worst shard)" } else { "" };
         let lines: [(String, Pick, RGBColor); 3] = [
-            ("p50".into(), |r| r.p50_ms, PALETTE[0]),
+            (format!("p50{worst}"), |r| r.p50_ms, PALETTE[0]),
             (format!("p95{worst}"), |r| r.p95_ms, PALETTE[1]),
             (format!("p99{worst}"), |r| r.p99_ms, ERRORS),
         ];
@@ -85,7 +85,7 @@ pub fn latency(t: &Timeline) -> String {
             })
             .collect();
         let caption = format!("Latency per {} (all requests)", interval_word(t));
-        panel(root, root, &caption, "latency (ms)", x_range(t), &lines)
+        panel(root, root, &caption, "latency (ms)", t, &lines)
     })
 }
 
@@ -106,14 +106,13 @@ pub fn rate(t: &Timeline) -> String {
                     .collect(),
             ],
         };
-        let x_hi = x_range(t);
         let requests = [line("requests/s".into(), |r| r.requests, PALETTE[0])];
         panel(
             root,
             &upper,
             "Requests per second",
             "requests/s",
-            x_hi,
+            t,
             &requests,
         )?;
         let total = |pick: fn(&Row) -> u64| t.rows.iter().map(pick).sum::<u64>() as usize;
@@ -137,7 +136,7 @@ pub fn rate(t: &Timeline) -> String {
             &lower,
             "Errors (transport and HTTP) and contract violations per second",
             "failures/s",
-            x_hi,
+            t,
             &failures,
         )
     })
@@ -185,16 +184,17 @@ fn x_range(t: &Timeline) -> f64 {
         .max(1.0)
 }
 
-/// A time chart on `area` (texts drawn on `root`, whose pixels the chart's coordinates are):
-/// seconds across, from 0 up, the legend upper left with room kept free for it.
+/// A time chart of `t` on `area` (texts drawn on `root`, whose pixels the chart's coordinates
+/// are): seconds across, from 0 up, the legend upper left with room kept free for it.
 fn panel(
     root: &Root<'_>,
     area: &Root<'_>,
     caption: &str,
     y_desc: &str,
-    x_hi: f64,
+    t: &Timeline,
     lines: &[Line],
 ) -> Result<(), ChartError> {
+    let x_hi = x_range(t);
     let top = lines
         .iter()
         .flat_map(|l| l.segments.iter().flatten().map(|p| p.1))
@@ -217,7 +217,19 @@ fn panel(
         .map_err(err)?;
     frame(root, &chart, "seconds from the first answer", y_desc)?;
     let grid = BLACK.mix(0.1);
-    for x in linear_ticks(x_hi, 12) {
+    let mut x_ticks = linear_ticks(x_hi, 12);
+    if x_ticks
+        .get(1)
+        .is_some_and(|step| *step < t.interval_s as f64)
+    {
+        // No tick between two rows' starts.
+        let step = t.interval_s as f64;
+        x_ticks = (0..)
+            .map(|i| i as f64 * step)
+            .take_while(|x| *x <= x_hi)
+            .collect();
+    }
+    for x in x_ticks {
         chart
             .draw_series(LineSeries::new([(x, 0.0), (x, y_hi)], grid))
             .map_err(err)?;
@@ -289,6 +301,7 @@ mod tests {
         let t = timeline(false);
         assert_eq!(t.shown().len(), 8, "the 0.1 s last row is left out");
         let texts_l = texts(&latency(&t));
+        assert!(!texts_l.iter().any(|x| x == "0.5s"), "{texts_l:?}");
         for expected in ["p50", "p95", "p99", "0s", "4s", "8s", "latency (ms)"] {
             assert!(
                 texts_l.iter().any(|x| x == expected),
