@@ -376,3 +376,76 @@ fn exit_codes_are_decided_in_exit_rs_alone() {
         "exit codes named outside src/exit.rs: {found:#?}"
     );
 }
+
+/// Every text file of the checkout (sources, tests, docs, scenarios, specs, scripts), for the
+/// checks that read them all; dependencies and build output are not ours.
+fn checkout_text_files() -> Vec<PathBuf> {
+    fn walk_all(dir: &Path, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if path.is_dir() {
+                if !matches!(
+                    name.as_str(),
+                    "target" | "node_modules" | ".venv" | ".git" | "__pycache__" | "reports"
+                ) {
+                    walk_all(&path, out);
+                }
+            } else if ["rs", "md", "yaml", "yml", "py", "sh", "toml", "json", "js"]
+                .iter()
+                .any(|e| path.extension().is_some_and(|x| x == *e))
+                || name == "run"
+            {
+                out.push(path);
+            }
+        }
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(root).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() && path.extension().is_some_and(|e| e == "md" || e == "toml") {
+            out.push(path);
+        }
+    }
+    for dir in [
+        "src",
+        "tests",
+        "docs",
+        "scenarios",
+        "specs",
+        "benches",
+        "scripts",
+        ".ci",
+    ] {
+        walk_all(&root.join(dir), &mut out);
+    }
+    out
+}
+
+/// A merge left half-done once (docs/decisions.md kept both sides and the markers for a
+/// session): no file may hold a conflict marker.
+#[test]
+fn no_merge_conflict_markers() {
+    let markers = ["<".repeat(7) + " ", "=".repeat(7), ">".repeat(7) + " "];
+    let files = checkout_text_files();
+    assert!(files.len() > 100, "{} files read", files.len());
+    let mut found = Vec::new();
+    for path in files {
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        for (n, line) in text.lines().enumerate() {
+            if markers
+                .iter()
+                .any(|m| line.starts_with(m.as_str()) && (m.ends_with(' ') || line == m))
+            {
+                found.push(format!("{}:{}", path.display(), n + 1));
+            }
+        }
+    }
+    assert!(found.is_empty(), "conflict markers at {found:?}");
+}

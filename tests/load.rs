@@ -113,6 +113,22 @@ fn open_model_reports_every_percentile_by_operation_and_size() {
         html.contains("<svg") && !html.contains("<script"),
         "self-contained, no script"
     );
+    // The run second by second: every request in one row, and drawn.
+    let t = &s.timeline;
+    assert_eq!((t.interval_s, t.worst_shard), (1, false), "{t:?}");
+    assert!(!t.rows.is_empty() && t.span_s > 0.0, "{t:?}");
+    let in_rows: u64 = t.rows.iter().map(|r| r.requests).sum();
+    assert_eq!(in_rows, s.totals.requests);
+    for needle in [
+        "Latency distribution by operation",
+        "Over time",
+        "Requests per second",
+        "nines scale",
+    ] {
+        assert!(html.contains(needle), "report.html has no {needle}");
+    }
+    let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
+    assert!(md.contains("Busiest second"), "{md}");
 }
 
 #[test]
@@ -524,6 +540,19 @@ fn shard_runs_merge_into_one_report() {
         merged.totals.requests,
         shards.iter().map(|s| s.totals.requests).sum::<u64>()
     );
+    // The timelines laid on one clock: counts add, percentiles are the worst shard's.
+    let t = &merged.timeline;
+    assert!(t.worst_shard, "{t:?}");
+    assert_eq!(
+        t.rows.iter().map(|r| r.requests).sum::<u64>(),
+        merged.totals.requests
+    );
+    assert_eq!(
+        t.start_ms,
+        shards.iter().map(|s| s.timeline.start_ms).min().unwrap()
+    );
+    let html = std::fs::read_to_string(merged_dir.join("report.html")).unwrap();
+    assert!(html.contains("p99 (worst shard)"), "merged report says so");
     assert_eq!(
         merged.thresholds.len(),
         1,

@@ -1,7 +1,8 @@
 //! `groupcheck merge`: the summaries of the shards of one load run combined into one. Histograms
 //! of the same operation and bucket are added (exact: the percentiles of the merge are those of
 //! one histogram of every shard's samples), counts are summed, the request rate is the sum of the
-//! shards' rates (they ran at the same time), failures are grouped again.
+//! shards' rates (they ran at the same time), failures are grouped again; the timelines are laid
+//! on one wall clock (counts add, each interval's percentiles are the worst shard's).
 
 use crate::load::LoadError;
 use crate::load::measure::hdr;
@@ -9,6 +10,7 @@ use crate::load::measure::record::{EXAMPLES_PER_GROUP, FailureGroup, MAX_GROUPS}
 use crate::load::measure::summary::{
     Cleanup, LOAD_SUMMARY_VERSION, LoadSummary, OperationSummary, Totals,
 };
+use crate::load::measure::timeline;
 use crate::load::shard::Shard;
 use hdrhistogram::Histogram;
 use std::collections::BTreeMap;
@@ -49,6 +51,18 @@ pub fn merge(
                 s.run_id, first.run_id
             ));
         }
+    }
+
+    let without: Vec<String> = summaries
+        .iter()
+        .filter(|s| s.timeline.is_empty() && s.totals.requests > 0)
+        .map(|s| s.run_id.clone())
+        .collect();
+    if !without.is_empty() && without.len() < summaries.len() {
+        warnings.push(format!(
+            "no timeline in {} (an older summary): the merged timeline leaves it out",
+            without.join(", ")
+        ));
     }
 
     let mut by_key: BTreeMap<(String, String), ([u64; 5], Histogram<u64>)> = BTreeMap::new();
@@ -141,6 +155,7 @@ pub fn merge(
         aborted: (!aborted.is_empty()).then(|| aborted.join("; ")),
         totals,
         operations,
+        timeline: timeline::merge(&summaries.iter().map(|s| &s.timeline).collect::<Vec<_>>()),
         failures: merge_failures(summaries),
         thresholds: Vec::new(),
         cleanup,

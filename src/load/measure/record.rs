@@ -1,10 +1,11 @@
 //! What a load run records: per operation and group-size bucket, an HDR histogram of latency and
 //! counts of the three kinds of failure kept apart: transport errors (no answer), HTTP errors (an
 //! error status the step did not expect) and contract violations (an answer that breaks the
-//! schema, an expectation or an invariant). Plus late and dropped starts of the open model, and
-//! examples of each failure for the report.
+//! schema, an expectation or an invariant). Plus late and dropped starts of the open model,
+//! examples of each failure for the report, and the run second by second ([`timeline`]).
 
 use crate::load::measure::hdr;
+use crate::load::measure::timeline::{self, Timeline};
 use hdrhistogram::Histogram;
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -104,6 +105,8 @@ pub struct Recorder {
     /// The window of the run: from the earliest request start to the latest answer, in ns since
     /// `base`.
     base: Instant,
+    /// The wall-clock time of `base`, ms since the Unix epoch.
+    base_ms: u64,
     first_start: AtomicU64,
     last_end: AtomicU64,
 }
@@ -112,6 +115,8 @@ struct Inner {
     by_key: HashMap<Key, OpStats>,
     /// Every latency of the run, for the live p95.
     all: Histogram<u64>,
+    /// The run interval by interval.
+    timeline: timeline::Live,
 }
 
 /// What happened to one request.
@@ -134,6 +139,7 @@ impl Default for Recorder {
             stats: Mutex::new(Inner {
                 by_key: HashMap::new(),
                 all: hdr::new(),
+                timeline: timeline::Live::default(),
             }),
             failures: Mutex::new(Vec::new()),
             requests: AtomicU64::new(0),
@@ -143,6 +149,9 @@ impl Default for Recorder {
             dropped: AtomicU64::new(0),
             flow_errors: AtomicU64::new(0),
             base: Instant::now(),
+            base_ms: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
             first_start: AtomicU64::new(u64::MAX),
             last_end: AtomicU64::new(0),
         }
@@ -162,7 +171,18 @@ impl Recorder {
             .fetch_min(nanos(end.saturating_sub(latency)), Ordering::Relaxed);
         self.last_end.fetch_max(nanos(end), Ordering::Relaxed);
         let mut inner = lock(&self.stats);
-        let Inner { by_key, all } = &mut *inner;
+        let Inner {
+            by_key,
+            all,
+            timeline,
+        } = &mut *inner;
+        match outcome {
+            Outcome::Answered {
+                latency, violated, ..
+            } => timeline.record(end, Some(*latency), false, *violated),
+            Outcome::HttpError { latency } => timeline.record(end, Some(*latency), true, false),
+            Outcome::Transport(_) => timeline.record(end, None, true, false),
+        }
         let stats = by_key.entry(key).or_default();
         stats.requests += 1;
         match outcome {
@@ -235,6 +255,11 @@ impl Recorder {
     /// The 95th percentile so far, ms.
     pub fn p95_ms(&self) -> f64 {
         hdr::quantile_ms(&lock(&self.stats).all, 0.95)
+    }
+
+    /// The run interval by interval, so far.
+    pub fn timeline(&self) -> Timeline {
+        lock(&self.stats).timeline.snapshot(self.base_ms)
     }
 
     /// A copy of everything recorded.
@@ -316,6 +341,34 @@ mod tests {
             let picked = (0..1000).filter(|_| s.pick()).count();
             assert_eq!(picked, expected, "rate {rate}");
         }
+    }
+
+    #[test]
+    fn the_timeline_counts_every_request() {
+        let r = Recorder::default();
+        let key = Key {
+            operation: "update",
+            bucket: "10",
+        };
+        let answered = Outcome::Answered {
+            latency: Duration::from_millis(1),
+            validated: true,
+            violated: true,
+        };
+        r.record(key, &answered);
+        r.record(
+            key,
+            &Outcome::HttpError {
+                latency: Duration::from_millis(2),
+            },
+        );
+        r.record(key, &Outcome::Transport("refused"));
+        let t = r.timeline();
+        let sum = |pick: fn(&timeline::Row) -> u64| t.rows.iter().map(pick).sum::<u64>();
+        assert_eq!(sum(|r| r.requests), 3);
+        assert_eq!(sum(|r| r.errors), 2);
+        assert_eq!(sum(|r| r.violations), 1);
+        assert!(t.start_ms > 1_600_000_000_000, "wall clock: {}", t.start_ms);
     }
 
     #[test]

@@ -7,6 +7,7 @@ use crate::load::LoadError;
 use crate::load::measure::hdr;
 use crate::load::measure::memory::Memory;
 use crate::load::measure::record::{FailureGroup, Key, Kind, OpStats};
+use crate::load::measure::timeline::Timeline;
 use crate::load::shard::Shard;
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
@@ -42,6 +43,9 @@ pub struct LoadSummary {
     pub aborted: Option<String>,
     pub totals: Totals,
     pub operations: Vec<OperationSummary>,
+    /// Every operation second by second (absent from summaries written before it existed).
+    #[serde(default, skip_serializing_if = "Timeline::is_empty")]
+    pub timeline: Timeline,
     pub failures: Vec<FailureGroup>,
     pub thresholds: Vec<Verdict>,
     pub cleanup: Cleanup,

@@ -273,6 +273,7 @@ fn summarise(
             .iter()
             .map(|(k, s)| OperationSummary::from_stats(k, s))
             .collect(),
+        timeline: recorder.timeline(),
         failures,
         thresholds: Vec::new(),
         cleanup,

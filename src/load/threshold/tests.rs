@@ -43,6 +43,7 @@ fn summary() -> LoadSummary {
             OperationSummary::new("update", "1k", [100, 0, 0, 2, 100], &update),
             OperationSummary::new("retrieve", "1k", [100, 1, 0, 0, 99], &retrieve),
         ],
+        timeline: Default::default(),
         failures: vec![],
         thresholds: vec![],
         cleanup: Cleanup::default(),

@@ -4,10 +4,10 @@
 
 use crate::load::measure::bucket;
 use crate::load::measure::summary::LoadSummary;
-use crate::report::load::chart;
 use crate::report::load::table::{
     COLUMNS, describe, kind_word, memory_line, totals_line, verdict_word,
 };
+use crate::report::load::{nines, over_time};
 use crate::report::text::{clip, esc, esc_attr, fmt_ms};
 use std::fmt::Write;
 
@@ -107,20 +107,8 @@ pub fn render(summary: &LoadSummary) -> String {
         h.push_str("</tr>\n");
     }
     h.push_str("</table>\n");
-    let series: Vec<(String, [f64; 6])> = summary
-        .operations
-        .iter()
-        .filter(|o| o.count > 0)
-        .map(|o| {
-            (
-                format!("{} {}", o.operation, bucket::display(&o.bucket)),
-                o.percentiles(),
-            )
-        })
-        .collect();
-    if !series.is_empty() {
-        let _ = writeln!(h, "<figure>{}</figure>", chart::percentiles(&series));
-    }
+    h.push_str(&nines::section(summary));
+    h.push_str(&over_time::section(summary));
     failures(&mut h, summary);
     let c = &summary.cleanup;
     let _ = writeln!(

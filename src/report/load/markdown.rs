@@ -1,6 +1,8 @@
 //! `report.md` of a load run: fits a CI step summary; every string from the run is escaped.
 
-use super::table::{HEADERS, cells, describe, kind_word, memory_line, totals_line, verdict_word};
+use super::table::{
+    HEADERS, cells, describe, kind_word, memory_line, timeline_line, totals_line, verdict_word,
+};
 use crate::load::measure::summary::LoadSummary;
 use crate::report::text::{escape_md as escape, one_line};
 use std::fmt::Write;
@@ -42,6 +44,9 @@ pub fn render(summary: &LoadSummary) -> String {
     for o in &summary.operations {
         let row: Vec<String> = cells(o).iter().map(|c| escape(c)).collect();
         let _ = writeln!(md, "| {} |", row.join(" | "));
+    }
+    if let Some(line) = timeline_line(summary) {
+        let _ = writeln!(md, "\n{}", escape(&line));
     }
     if !summary.failures.is_empty() {
         md.push_str("\n## Failures\n\n");

@@ -1,6 +1,7 @@
 //! Reports of a load run, from its [`LoadSummary`] (they never judge): the console table
-//! ([`console`]), `report.md` ([`markdown`]), `report.html` ([`html`], with its SVG charts from
-//! [`chart`]) and `summary.json`. Every table gives, per operation and group-size bucket, the
+//! ([`console`]), `report.md` ([`markdown`]), `report.html` ([`html`], with its SVG charts: the
+//! latency distribution on a nines axis from [`nines`], the run over time from [`over_time`],
+//! both drawn with what [`chart`] shares) and `summary.json`. Every table gives, per operation and group-size bucket, the
 //! requests, the three kinds of failure and p50, p90, p95, p99, p99.9 and max; the words and cells
 //! they share are in [`table`].
 
@@ -8,6 +9,8 @@ pub mod chart;
 pub mod console;
 pub mod html;
 pub mod markdown;
+pub mod nines;
+pub mod over_time;
 pub mod table;
 
 use crate::load::measure::summary::{LoadSummary, to_json};

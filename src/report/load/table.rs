@@ -1,5 +1,6 @@
 //! What every report of a load run shares: the percentile columns, the table's headers and cells,
-//! the run as one word and as one sentence, the totals line, the failure kinds' words.
+//! the run as one word and as one sentence, the totals line, the busiest and slowest second, the
+//! failure kinds' words.
 
 use crate::load::measure::bucket;
 use crate::load::measure::record::Kind;
@@ -120,6 +121,33 @@ pub fn memory_line(summary: &LoadSummary) -> Option<String> {
         ""
     };
     Some(format!("{}{merged}", memory.describe()))
+}
+
+/// The busiest and the slowest (by p99) second of the timeline, in one line (`None` without a
+/// timeline).
+pub fn timeline_line(summary: &LoadSummary) -> Option<String> {
+    let t = &summary.timeline;
+    let shown = t.shown();
+    let (busiest, covered) = shown
+        .iter()
+        .max_by(|a, b| (a.0.requests as f64 / a.1).total_cmp(&(b.0.requests as f64 / b.1)))?;
+    let slowest = shown
+        .iter()
+        .map(|r| r.0)
+        .max_by(|a, b| a.p99_ms.total_cmp(&b.p99_ms))?;
+    let unit = if t.interval_s <= 1 {
+        "second".to_owned()
+    } else {
+        format!("{}-second interval", t.interval_s)
+    };
+    let worst = if t.worst_shard { ", worst shard" } else { "" };
+    Some(format!(
+        "Busiest {unit}: {} requests/s at +{}s; slowest: p99 {}{worst} at +{}s (seconds after the first answer).",
+        crate::units::thousands((busiest.requests as f64 / covered.max(1e-3)).round() as usize),
+        busiest.at_s,
+        fmt_ms(slowest.p99_ms),
+        slowest.at_s,
+    ))
 }
 
 pub fn kind_word(kind: Kind) -> &'static str {
