@@ -149,7 +149,7 @@ fn draw_capacity(
                 .map_err(err)?;
             y_tick(&root, chart.backend_coord(&(x_lo, y)), &short(y))?;
         }
-        let (_, top, right, _) = plot_box(&chart);
+        let (left, top, _, _) = plot_box(&chart);
         let mut breaks_drawn: Vec<usize> = Vec::new();
         for m in marks {
             let style = ("sans-serif", TICK_SIZE).into_font().color(&RED);
@@ -163,10 +163,11 @@ fn draw_capacity(
                     ))
                     .map_err(err)?;
                 let (_, py) = chart.backend_coord(&(x_hi, ms));
+                // At the left end: the breaking size's line and its label are usually at the right.
                 root.draw(&Text::new(
                     label(&m.text),
-                    (right - 6, py - 3),
-                    style.clone().pos(Pos::new(HPos::Right, VPos::Bottom)),
+                    (left + 6, py - 3),
+                    style.clone().pos(Pos::new(HPos::Left, VPos::Bottom)),
                 ))
                 .map_err(err)?;
             }

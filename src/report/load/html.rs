@@ -16,7 +16,7 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px}\
 .verdict{display:inline-block;padding:2px 10px;border-radius:4px;color:#fff;font-weight:600}\
 .ok{background:#1a7f37}.bad{background:#cf222e}.warn{background:#9a6700}\
 table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums}\
-th,td{border-bottom:1px solid #d0d7de;padding:4px 8px;text-align:right;white-space:nowrap}th{background:#f6f8fa}\
+th,td{border-bottom:1px solid #d0d7de;padding:4px 8px;text-align:right;white-space:nowrap}th{background:#f6f8fa;white-space:normal;vertical-align:bottom}\
 td:first-child,th:first-child,td.l,th.l{text-align:left}\
 .knee{background:#ffebe9;font-weight:600}\
 pre{background:#f6f8fa;padding:8px;overflow:auto;white-space:pre-wrap;word-break:break-all}\
