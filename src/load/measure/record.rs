@@ -113,9 +113,7 @@ pub struct Recorder {
 
 struct Inner {
     by_key: HashMap<Key, OpStats>,
-    /// Every latency of the run, for the live p95.
-    all: Histogram<u64>,
-    /// The run interval by interval.
+    /// The run interval by interval (also the live p95 of the progress bar).
     timeline: timeline::Live,
 }
 
@@ -138,7 +136,6 @@ impl Default for Recorder {
         Recorder {
             stats: Mutex::new(Inner {
                 by_key: HashMap::new(),
-                all: hdr::new(),
                 timeline: timeline::Live::default(),
             }),
             failures: Mutex::new(Vec::new()),
@@ -171,11 +168,7 @@ impl Recorder {
             .fetch_min(nanos(end.saturating_sub(latency)), Ordering::Relaxed);
         self.last_end.fetch_max(nanos(end), Ordering::Relaxed);
         let mut inner = lock(&self.stats);
-        let Inner {
-            by_key,
-            all,
-            timeline,
-        } = &mut *inner;
+        let Inner { by_key, timeline } = &mut *inner;
         match outcome {
             Outcome::Answered {
                 latency, violated, ..
@@ -192,7 +185,6 @@ impl Recorder {
                 violated,
             } => {
                 hdr::record(&mut stats.histogram, *latency);
-                hdr::record(all, *latency);
                 stats.validated += u64::from(*validated);
                 if *violated {
                     stats.violations += 1;
@@ -201,7 +193,6 @@ impl Recorder {
             }
             Outcome::HttpError { latency } => {
                 hdr::record(&mut stats.histogram, *latency);
-                hdr::record(all, *latency);
                 stats.http_errors += 1;
                 self.errors.fetch_add(1, Ordering::Relaxed);
             }
@@ -252,9 +243,9 @@ impl Recorder {
         Duration::from_nanos(last.saturating_sub(first))
     }
 
-    /// The 95th percentile so far, ms.
+    /// The 95th percentile of the last whole second (interval), ms: what the progress bar shows.
     pub fn p95_ms(&self) -> f64 {
-        hdr::quantile_ms(&lock(&self.stats).all, 0.95)
+        lock(&self.stats).timeline.recent_p95_ms()
     }
 
     /// The run interval by interval, so far.

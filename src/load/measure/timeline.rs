@@ -156,6 +156,14 @@ impl Live {
         }
     }
 
+    /// The p95 of the last closed interval, or of the current one before any closed.
+    pub fn recent_p95_ms(&self) -> f64 {
+        match self.rows.last() {
+            Some(row) => row.p95_ms,
+            None => hdr::quantile_ms(&self.histogram, 0.95),
+        }
+    }
+
     /// Close the current interval and every empty one up to the interval holding `since`.
     fn roll(&mut self, since: Duration) {
         let row = self.collapse();
@@ -283,7 +291,15 @@ mod tests {
         let mut live = Live::default();
         live.record(ms(5_300), Some(ms(2)), false, false);
         live.record(ms(5_900), Some(ms(4)), true, false);
+        assert!(
+            (live.recent_p95_ms() - 4.0).abs() < 0.01,
+            "the current second first"
+        );
         live.record(ms(6_400), None, true, false);
+        assert!(
+            (live.recent_p95_ms() - 4.0).abs() < 0.01,
+            "then the last closed one"
+        );
         live.record(ms(8_800), Some(ms(10)), false, true);
         let t = live.snapshot(1_000_000);
         assert_eq!(t.start_ms, 1_005_300, "row 0 starts on the first answer");

@@ -62,7 +62,7 @@ impl Progress {
                             .min(u128::from(millis)) as u64,
                     );
                     bar.set_message(format!(
-                        "{rate:>7.0} req/s  p95 {:>9}  errors {}  violations {}",
+                        "{rate:>7.0} req/s  p95 (last s) {:>9}  errors {}  violations {}",
                         crate::units::fmt_ms(recorder.p95_ms()),
                         recorder.errors.load(Ordering::Relaxed),
                         recorder.violations.load(Ordering::Relaxed),
