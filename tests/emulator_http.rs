@@ -462,3 +462,51 @@ async fn concurrent_updates_of_one_group_lose_nothing() {
     let (_, members) = api.json(Method::GET, &format!("/{id}/members"), None).await;
     assert_eq!(members.as_array().unwrap().len(), 16 * 25);
 }
+
+/// A request answered without its body (a wrong token) is answered only once the body is read:
+/// answering first makes the server close under a client still sending, and the reset can destroy
+/// the answer before the client reads it (seen with a 10,000-member create answered 429).
+#[tokio::test]
+async fn an_early_answer_waits_for_the_body_it_does_not_use() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let api = Api::start().await;
+    let address = api
+        .base
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let body = format!("{{\"name\":\"{}\"}}", "x".repeat(200_000));
+    let head = format!(
+        "POST /xms/v1/PLAN/groups HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer wrong\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&body.as_bytes()[..1_000]).await.unwrap();
+    // Nothing comes back while the body is incomplete.
+    let mut buf = vec![0u8; 4096];
+    let early =
+        tokio::time::timeout(std::time::Duration::from_millis(300), stream.read(&mut buf)).await;
+    assert!(
+        early.is_err(),
+        "answered before the body was read: {early:?}"
+    );
+    stream.write_all(&body.as_bytes()[1_000..]).await.unwrap();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        loop {
+            let n = stream.read(&mut buf).await.unwrap();
+            answer.extend_from_slice(&buf[..n]);
+            let text = String::from_utf8_lossy(&answer);
+            if n == 0 || (text.contains("\r\n\r\n") && text.contains("unauthorized")) {
+                break;
+            }
+        }
+    })
+    .await;
+    assert!(read.is_ok(), "no complete answer");
+    let text = String::from_utf8_lossy(&answer);
+    assert!(text.starts_with("HTTP/1.1 401"), "{text}");
+}
