@@ -3,8 +3,9 @@
 //! the default flow judged by its nature (linear, its cost per 1,000 members). Against
 //! `groupcheck serve` on 127.0.0.1:0, a few seconds a size. The figures asserted are far apart
 //! (50 ms per 1,000 members against a threshold of 300 ms at 100, 1,000 and 10,000 members;
-//! an O(n²) update against a flat expectation), so a busy machine does not flip them;
-//! benches/capacity.sh sweeps the correct emulator to 1,000,000 members.
+//! an O(n²) update against a flat expectation), so a busy machine does not flip them. Also the
+//! reports a sweep of the embedded emulator writes. benches/capacity.sh sweeps the correct
+//! emulator to 1,000,000 members.
 
 mod common;
 
@@ -205,4 +206,53 @@ fn a_bad_threshold_is_a_usage_error() {
         .env("SINCH_API_TOKEN", TOKEN));
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("not an operation"), "{out}");
+}
+
+/// Against the embedded emulator (no `--target`): the table, chart.svg, summary.json with a point
+/// per operation and size, and the HTML and Markdown reports.
+#[test]
+fn capacity_writes_a_table_a_chart_and_the_knees() {
+    let dir = tmp_dir("capacity");
+    let (code, out) = run(groupcheck_command()
+        .args([
+            "capacity",
+            "--sizes",
+            "10,100",
+            "--rate",
+            "30",
+            "--duration",
+            "1s",
+            "-q",
+        ])
+        .arg("--report-dir")
+        .arg(&dir));
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("p99.9") && out.contains("update:"), "{out}");
+    let svg = std::fs::read_to_string(dir.join("chart.svg")).unwrap();
+    assert!(
+        svg.starts_with("<svg") && svg.contains("members in the group"),
+        "{svg}"
+    );
+    let s: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(s["kind"], "capacity");
+    let points = s["points"].as_array().unwrap();
+    for size in [10, 100] {
+        for op in ["retrieve", "update", "members"] {
+            assert!(
+                points.iter().any(|p| p["size"] == size
+                    && p["operation"] == op
+                    && p["count"].as_u64() > Some(0)),
+                "{op} at {size}: {points:?}"
+            );
+        }
+    }
+    assert_eq!(s["knees"].as_array().unwrap().len(), 3); // retrieve, update, members
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(html.contains("<svg") && html.contains("knee"), "html");
+    assert!(
+        std::fs::read_to_string(dir.join("report.md"))
+            .unwrap()
+            .contains("| operation |")
+    );
 }

@@ -1,6 +1,6 @@
-//! `groupcheck load`, `capacity` and `merge` as a user meets them. Every run is a child process
-//! (goose keeps process-global state: one attack per process), against the embedded emulator or
-//! `groupcheck serve` on 127.0.0.1:0, for a second or two. Nothing here asserts on timing: the
+//! `groupcheck load` and `merge` as a user meets them (`capacity` is in tests/capacity.rs). Every
+//! run is a child process (goose keeps process-global state: one attack per process), against the
+//! embedded emulator or `groupcheck serve` on 127.0.0.1:0, for a second or two. Nothing here asserts on timing: the
 //! machine is shared; benches/load.sh measures.
 
 mod common;
@@ -576,51 +576,4 @@ fn shard_runs_merge_into_one_report() {
         }
     }
     assert_eq!(server.groups(), 0);
-}
-
-#[test]
-fn capacity_writes_a_table_a_chart_and_the_knees() {
-    let dir = tmp_dir("capacity");
-    let (code, out) = run(groupcheck_command()
-        .args([
-            "capacity",
-            "--sizes",
-            "10,100",
-            "--rate",
-            "30",
-            "--duration",
-            "1s",
-            "-q",
-        ])
-        .arg("--report-dir")
-        .arg(&dir));
-    assert_eq!(code, 0, "{out}");
-    assert!(out.contains("p99.9") && out.contains("update:"), "{out}");
-    let svg = std::fs::read_to_string(dir.join("chart.svg")).unwrap();
-    assert!(
-        svg.starts_with("<svg") && svg.contains("members in the group"),
-        "{svg}"
-    );
-    let s: Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap();
-    assert_eq!(s["kind"], "capacity");
-    let points = s["points"].as_array().unwrap();
-    for size in [10, 100] {
-        for op in ["retrieve", "update", "members"] {
-            assert!(
-                points.iter().any(|p| p["size"] == size
-                    && p["operation"] == op
-                    && p["count"].as_u64() > Some(0)),
-                "{op} at {size}: {points:?}"
-            );
-        }
-    }
-    assert_eq!(s["knees"].as_array().unwrap().len(), 3); // retrieve, update, members
-    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
-    assert!(html.contains("<svg") && html.contains("knee"), "html");
-    assert!(
-        std::fs::read_to_string(dir.join("report.md"))
-            .unwrap()
-            .contains("| operation |")
-    );
 }

@@ -5,15 +5,13 @@
 //! on one wall clock (counts add, each interval's percentiles are the worst shard's).
 
 use crate::load::LoadError;
-use crate::load::measure::hdr;
+use crate::load::measure::memory::Memory;
 use crate::load::measure::record::{EXAMPLES_PER_GROUP, FailureGroup, MAX_GROUPS};
 use crate::load::measure::summary::{
-    Cleanup, LOAD_SUMMARY_VERSION, LoadSummary, OperationSummary, Totals,
+    Cleanup, LOAD_SUMMARY_VERSION, LoadSummary, Totals, add_operations,
 };
 use crate::load::measure::timeline;
 use crate::load::shard::Shard;
-use hdrhistogram::Histogram;
-use std::collections::BTreeMap;
 
 /// Merge shard summaries. Errors: nothing to merge, a shard given twice, a histogram that does
 /// not decode. Warnings (returned beside the merge): shards missing, runs that differ.
@@ -65,54 +63,14 @@ pub fn merge(
         ));
     }
 
-    let mut by_key: BTreeMap<(String, String), ([u64; 5], Histogram<u64>)> = BTreeMap::new();
-    for s in summaries {
-        for o in &s.operations {
-            let entry = by_key
-                .entry((o.operation.clone(), o.bucket.clone()))
-                .or_insert_with(|| ([0; 5], hdr::new()));
-            for (sum, n) in entry.0.iter_mut().zip(o.counts()) {
-                *sum += n;
-            }
-            hdr::add(&mut entry.1, &o.decode()?)?;
-        }
-    }
-    let mut operations: Vec<OperationSummary> = by_key
-        .iter()
-        .map(|((op, bucket), (counts, h))| OperationSummary::new(op, bucket, *counts, h))
-        .collect();
-    operations.sort_by_key(|o| {
-        (
-            o.operation.clone(),
-            crate::load::measure::bucket::order(&o.bucket),
-        )
-    });
-
+    let operations = add_operations(summaries.iter().flat_map(|s| &s.operations))?;
     let mut totals = Totals::default();
-    for s in summaries {
-        let t = &s.totals;
-        totals.requests += t.requests;
-        totals.answered += t.answered;
-        totals.transport_errors += t.transport_errors;
-        totals.http_errors += t.http_errors;
-        totals.violations += t.violations;
-        totals.validated += t.validated;
-        totals.late += t.late;
-        totals.dropped += t.dropped;
-        totals.flow_errors += t.flow_errors;
-        totals.rps += t.rps;
-    }
-
     let mut cleanup = Cleanup::default();
     for s in summaries {
-        cleanup.created += s.cleanup.created;
-        cleanup.deleted += s.cleanup.deleted;
-        cleanup
-            .leftovers
-            .extend(s.cleanup.leftovers.iter().cloned());
-        cleanup
-            .teardown_problems
-            .extend(s.cleanup.teardown_problems.iter().cloned());
+        totals.absorb_counts(&s.totals);
+        // The shards ran at the same time: their rates add.
+        totals.rps += s.totals.rps;
+        cleanup.absorb(&s.cleanup);
     }
     let aborted: Vec<String> = summaries
         .iter()
@@ -162,7 +120,7 @@ pub fn merge(
         memory: summaries
             .iter()
             .filter_map(|s| s.memory)
-            .max_by(|a, b| a.peak_rss_mib.total_cmp(&b.peak_rss_mib)),
+            .reduce(Memory::larger),
         exit_code: 0,
     };
     Ok((merged, warnings))

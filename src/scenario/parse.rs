@@ -28,13 +28,18 @@ impl fmt::Display for ScenarioError {
             return f.write_str(snippet);
         }
         writeln!(f, "error: {}", self.message)?;
-        write!(
-            f,
-            "  --> {}:{}:{}",
-            self.file.display(),
-            self.line,
-            self.column
-        )?;
+        // Line 0: the error is about the file as a whole (it cannot be read), not a place in it.
+        if self.line == 0 {
+            write!(f, "  --> {}", self.file.display())?;
+        } else {
+            write!(
+                f,
+                "  --> {}:{}:{}",
+                self.file.display(),
+                self.line,
+                self.column
+            )?;
+        }
         if let Some(snippet) = &self.snippet {
             write!(f, "\n{snippet}")?;
         }

@@ -112,7 +112,13 @@ pub fn named(paths: &[PathBuf]) -> Result<Vec<Scenario>, ScenarioError> {
             None => Vec::new(),
         };
         if embedded.is_empty() {
-            out.extend(load_all(std::slice::from_ref(path))?);
+            out.extend(load_all(std::slice::from_ref(path)).map_err(|mut e| {
+                e.message.push_str(
+                    ", and the built-in suite has no file or folder of that name \
+                     (`groupcheck scenarios list` names them)",
+                );
+                e
+            })?);
         }
         for (path, text) in embedded {
             out.push(parse(Path::new(path), text)?);
@@ -204,7 +210,12 @@ mod tests {
         );
         // Neither: the error names the missing path.
         let err = named(&["no/such/flow.yaml".into()]).unwrap_err();
-        assert!(err.to_string().contains("no/such/flow.yaml"), "{err}");
+        let text = err.to_string();
+        assert!(text.contains("no/such/flow.yaml"), "{text}");
+        assert!(
+            text.contains("scenarios list") && !text.contains(":0:0"),
+            "{text}"
+        );
         std::fs::remove_dir_all(&dir).ok();
     }
 }

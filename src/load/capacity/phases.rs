@@ -8,9 +8,7 @@
 //! sweep then runs the flows' operations together and says why; `--mixed` asks for that.
 
 use crate::load::flow::Flow;
-use crate::load::measure::hdr;
-use crate::load::measure::summary::{Cleanup, LoadSummary, OperationSummary, Totals};
-use std::collections::BTreeMap;
+use crate::load::measure::summary::{LoadSummary, add_operations};
 
 /// The flows of one phase, and the operation it measures (`None`: the operations together).
 pub struct Phase {
@@ -80,90 +78,42 @@ fn operation_of(step: &crate::scenario::Step) -> &'static str {
         .map_or("other", crate::scenario::Operation::name)
 }
 
-/// The phases of one size as one run: operations and counts added, the phases' windows laid end
-/// to end, the first stop kept. A phase's failures and threshold-relevant counts all stay.
+/// The phases of one size as one run: operations added exactly, counts added, the phases'
+/// windows laid end to end (the rate over their sum), the first stop kept, the largest memory
+/// peak. The timeline is left out: the phases ran one after another, and capacity reports none.
 pub fn combine(parts: Vec<LoadSummary>) -> Option<LoadSummary> {
     let mut parts = parts.into_iter();
     let mut whole = parts.next()?;
+    whole.timeline = Default::default();
     for part in parts {
-        let mut by_key: BTreeMap<(String, String), OperationSummary> = whole
-            .operations
-            .drain(..)
-            .map(|o| ((o.operation.clone(), o.bucket.clone()), o))
-            .collect();
-        for o in part.operations {
-            let key = (o.operation.clone(), o.bucket.clone());
-            let merged = match by_key.remove(&key) {
-                None => o,
-                Some(before) => add(&before, &o).unwrap_or(before),
-            };
-            by_key.insert(key, merged);
+        // The histograms were encoded by this process a moment ago, so they decode; should one
+        // not, the part's rows are left out rather than the size lost.
+        if let Ok(operations) = add_operations(whole.operations.iter().chain(&part.operations)) {
+            whole.operations = operations;
         }
-        whole.operations = by_key.into_values().collect();
-        whole.operations.sort_by_key(|o| {
-            (
-                o.operation.clone(),
-                crate::load::measure::bucket::order(&o.bucket),
-            )
-        });
-        whole.totals = add_totals(
-            &whole.totals,
-            &part.totals,
-            whole.elapsed_s + part.elapsed_s,
-        );
+        whole.totals.absorb_counts(&part.totals);
         whole.elapsed_s += part.elapsed_s;
         whole.failures.extend(part.failures);
-        whole.cleanup = add_cleanup(whole.cleanup, part.cleanup);
+        whole.cleanup.absorb(&part.cleanup);
         whole.aborted = whole.aborted.or(part.aborted);
         whole.memory = match (whole.memory, part.memory) {
-            (Some(a), Some(b)) if b.peak_rss_mib > a.peak_rss_mib => Some(b),
+            (Some(a), Some(b)) => Some(a.larger(b)),
             (a, b) => a.or(b),
         };
     }
+    whole.totals.rps = if whole.elapsed_s > 0.0 {
+        whole.totals.requests as f64 / whole.elapsed_s
+    } else {
+        0.0
+    };
     Some(whole)
-}
-
-fn add(a: &OperationSummary, b: &OperationSummary) -> Option<OperationSummary> {
-    let mut h = a.decode().ok()?;
-    hdr::add(&mut h, &b.decode().ok()?).ok()?;
-    let mut counts = a.counts();
-    for (sum, n) in counts.iter_mut().zip(b.counts()) {
-        *sum += n;
-    }
-    Some(OperationSummary::new(&a.operation, &a.bucket, counts, &h))
-}
-
-fn add_totals(a: &Totals, b: &Totals, elapsed_s: f64) -> Totals {
-    let requests = a.requests + b.requests;
-    Totals {
-        requests,
-        answered: a.answered + b.answered,
-        transport_errors: a.transport_errors + b.transport_errors,
-        http_errors: a.http_errors + b.http_errors,
-        violations: a.violations + b.violations,
-        validated: a.validated + b.validated,
-        late: a.late + b.late,
-        dropped: a.dropped + b.dropped,
-        flow_errors: a.flow_errors + b.flow_errors,
-        rps: if elapsed_s > 0.0 {
-            requests as f64 / elapsed_s
-        } else {
-            0.0
-        },
-    }
-}
-
-fn add_cleanup(mut a: Cleanup, b: Cleanup) -> Cleanup {
-    a.created += b.created;
-    a.deleted += b.deleted;
-    a.leftovers.extend(b.leftovers);
-    a.teardown_problems.extend(b.teardown_problems);
-    a
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::load::measure::hdr;
+    use crate::load::measure::summary::OperationSummary;
     use crate::scenario::suite::Suite;
 
     fn capacity_flow() -> Flow {

@@ -22,6 +22,15 @@ impl Memory {
         })
     }
 
+    /// The larger of two figures (runs of one report: the largest peak is the one to plan for).
+    pub fn larger(self, other: Memory) -> Memory {
+        if other.peak_rss_mib > self.peak_rss_mib {
+            other
+        } else {
+            self
+        }
+    }
+
     /// The figure as reports print it.
     pub fn describe(&self) -> String {
         format!(

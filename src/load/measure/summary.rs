@@ -198,6 +198,62 @@ pub struct Cleanup {
     pub teardown_problems: Vec<String>,
 }
 
+impl Cleanup {
+    /// Add another run's clean-up to this one.
+    pub fn absorb(&mut self, other: &Cleanup) {
+        self.created += other.created;
+        self.deleted += other.deleted;
+        self.leftovers.extend(other.leftovers.iter().cloned());
+        self.teardown_problems
+            .extend(other.teardown_problems.iter().cloned());
+    }
+}
+
+impl Totals {
+    /// Add another run's counts to these (`rps` is left to the caller: shards running at once
+    /// add their rates, runs one after another do not).
+    pub fn absorb_counts(&mut self, other: &Totals) {
+        self.requests += other.requests;
+        self.answered += other.answered;
+        self.transport_errors += other.transport_errors;
+        self.http_errors += other.http_errors;
+        self.violations += other.violations;
+        self.validated += other.validated;
+        self.late += other.late;
+        self.dropped += other.dropped;
+        self.flow_errors += other.flow_errors;
+    }
+}
+
+/// The operations of several runs as one: the same operation and bucket added exactly (counts
+/// summed, histograms added), in report order.
+pub fn add_operations<'a>(
+    operations: impl IntoIterator<Item = &'a OperationSummary>,
+) -> Result<Vec<OperationSummary>, LoadError> {
+    let mut by_key: std::collections::BTreeMap<(String, String), ([u64; 5], Histogram<u64>)> =
+        std::collections::BTreeMap::new();
+    for o in operations {
+        let entry = by_key
+            .entry((o.operation.clone(), o.bucket.clone()))
+            .or_insert_with(|| ([0; 5], hdr::new()));
+        for (sum, n) in entry.0.iter_mut().zip(o.counts()) {
+            *sum += n;
+        }
+        hdr::add(&mut entry.1, &o.decode()?)?;
+    }
+    let mut out: Vec<OperationSummary> = by_key
+        .iter()
+        .map(|((op, bucket), (counts, h))| OperationSummary::new(op, bucket, *counts, h))
+        .collect();
+    out.sort_by_key(|o| {
+        (
+            o.operation.clone(),
+            crate::load::measure::bucket::order(&o.bucket),
+        )
+    });
+    Ok(out)
+}
+
 impl LoadSummary {
     /// One histogram per operation, over every bucket (for `update p99<…` thresholds), or over
     /// everything (`operation = None`), or one bucket.

@@ -390,11 +390,14 @@ const HEAVY_BODY: usize = 256 * 1024;
 /// hold (judging comes after the latency is taken, so waiting here is not measured).
 fn off_the_workers<T>(heavy: bool, judge: impl FnOnce() -> T) -> T {
     static HEAVY: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    if !heavy {
+        return judge();
+    }
     let handle = tokio::runtime::Handle::try_current()
         .ok()
         .filter(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
     match handle {
-        Some(handle) if heavy => tokio::task::block_in_place(|| {
+        Some(handle) => tokio::task::block_in_place(|| {
             let permits = HEAVY.get_or_init(|| {
                 let cores = std::thread::available_parallelism().map_or(2, usize::from);
                 tokio::sync::Semaphore::new(cores)
@@ -402,6 +405,6 @@ fn off_the_workers<T>(heavy: bool, judge: impl FnOnce() -> T) -> T {
             let _permit = handle.block_on(permits.acquire());
             judge()
         }),
-        _ => judge(),
+        None => judge(),
     }
 }
